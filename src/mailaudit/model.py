@@ -1,0 +1,122 @@
+"""Typed, frozen result models. JSON and every other output format are derived from these."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+class Severity(enum.StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """critical=4 ... info=0: larger is worse."""
+        return _RANKS[self]
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+_RANKS = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+
+
+class Status(enum.StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class DnsRecord:
+    """A record to publish (or remove): owner name with trailing dot, type, presentation value."""
+
+    name: str
+    type: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    summary: str
+    records: tuple[DnsRecord, ...] = ()
+    remove: tuple[DnsRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem (or notable fact) about one subject.
+
+    ``params`` and ``variant`` keep what the text was built from, so a report can be rendered
+    again in another language from the catalogue.
+    """
+
+    id: str
+    subject: str
+    severity: Severity
+    title: str
+    detail: str
+    evidence: tuple[str, ...] = ()
+    fix: Fix | None = None
+    variant: str = "default"
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What makes two findings of one domain 'the same' (for diffs and baselines)."""
+        return (self.id, self.subject.lower().rstrip("."))
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    id: str
+    status: Status
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None
+    # check-specific facts for renderers (e.g. the SPF tree); JSON-safe values only
+    data: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+
+    def datum(self, key: str, default: object = None) -> object:
+        for k, v in self.data:
+            if k == key:
+                return v
+        return default
+
+
+@dataclass(frozen=True, slots=True)
+class DomainReport:
+    domain: str  # A-label form, no trailing dot
+    checks: tuple[CheckResult, ...]
+    input: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for c in self.checks for f in c.findings)
+
+    def check(self, check_id: str) -> CheckResult | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    @property
+    def errors(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if c.status is Status.ERROR)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+
+def status_for(findings: tuple[Finding, ...] | list[Finding]) -> Status:
+    """pass: nothing above info; warn: low/medium; fail: high/critical."""
+    worst = max((f.severity.rank for f in findings), default=0)
+    if worst >= Severity.HIGH.rank:
+        return Status.FAIL
+    if worst >= Severity.LOW.rank:
+        return Status.WARN
+    return Status.PASS

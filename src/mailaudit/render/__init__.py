@@ -1,0 +1,1 @@
+"""Renderers: pure functions from reports to text. None of them does I/O or DNS."""
