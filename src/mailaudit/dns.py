@@ -121,10 +121,12 @@ def _no_nameservers_reason(err: dns.resolver.NoNameservers) -> str:
     reasons: list[str] = []
     for entry in err.kwargs.get("errors", []):
         problem = entry[3] if len(entry) > 3 else None
-        if isinstance(problem, dns.message.Message):  # type: ignore[attr-defined]
-            reasons.append(dns.rcode.to_text(problem.rcode()))
-        elif problem is not None:
-            reasons.append(type(problem).__name__)
+        if isinstance(problem, str):
+            reasons.append(problem)  # an rcode: SERVFAIL, REFUSED, ...
+        elif isinstance(problem, ConnectionRefusedError):
+            reasons.append("connection refused")
+        elif isinstance(problem, Exception):
+            reasons.append(" ".join(str(problem).split()) or type(problem).__name__)
     unique = sorted(set(reasons))
     return "/".join(unique) if unique else "no nameserver answered"
 

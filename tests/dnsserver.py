@@ -1,0 +1,308 @@
+"""The project's authoritative test DNS server: real UDP and TCP on 127.0.0.1, in-process.
+
+Independent of the code under test (it does not use mailaudit's zone code). It serves zone
+files and records added in code, and can misbehave on purpose:
+
+* NXDOMAIN / NODATA (empty non-terminals exist), CNAME chains and wildcards inside its data;
+* names outside every zone it serves get REFUSED, as from a real authoritative server;
+* ``timeout(name, type=None)``: never answer (one type, or every type the name lacks);
+* ``servfail(name)``: answer SERVFAIL;
+* UDP answers larger than the client's EDNS payload (512 without EDNS) go out truncated,
+  ``truncate(name)`` truncates every UDP answer for a name, so clients must retry over TCP;
+* ``delay``: seconds added to every answer, without serialising answers;
+* ``queries``: a Counter of (name, TYPE) asked, for 'asked once' tests; ``reset()`` clears it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import pathlib
+import socket
+import struct
+import threading
+from collections.abc import Iterable
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+import dns.zone
+
+Key = tuple[dns.name.Name, int]
+
+
+class ZoneData:
+    def __init__(self) -> None:
+        self.records: dict[dns.name.Name, dict[int, list[dns.rdata.Rdata]]] = {}
+        self.origins: set[dns.name.Name] = set()
+        self.existing: set[dns.name.Name] = set()
+
+    def add_origin(self, origin: str | dns.name.Name) -> None:
+        self.origins.add(_name(origin))
+
+    def add(self, name: str | dns.name.Name, rdtype: str, text: str, ttl: int = 300) -> None:
+        rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype, text, origin=dns.name.root)
+        self.add_rdata(_name(name), rdata)
+
+    def add_rdata(self, name: dns.name.Name, rdata: dns.rdata.Rdata) -> None:
+        self.records.setdefault(name, {}).setdefault(rdata.rdtype, []).append(rdata)
+        while len(name) > 1 and name not in self.existing:
+            self.existing.add(name)
+            name = name.parent()
+
+    def load(self, path: pathlib.Path) -> None:
+        """A zone file NAME.zone (origin NAME unless it declares $ORIGIN) or a folder of them."""
+        if path.is_dir():
+            for child in sorted(path.glob("*.zone")):
+                self.load(child)
+            return
+        text = path.read_text()
+        origin = path.name.removesuffix(".zone")
+        for line in text.splitlines():
+            if line.upper().startswith("$ORIGIN"):
+                origin = line.split()[1]
+                break
+        zone = dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
+        self.add_origin(zone.origin)  # type: ignore[arg-type]
+        for name, node in zone.nodes.items():
+            for rdataset in node.rdatasets:
+                for rdata in rdataset:
+                    self.add_rdata(name, rdata)
+
+    def covered(self, name: dns.name.Name) -> bool:
+        return any(name.is_subdomain(o) for o in self.origins) or name in self.existing
+
+    def node(self, name: dns.name.Name) -> dict[int, list[dns.rdata.Rdata]] | None:
+        found = self.records.get(name)
+        if found is not None or name in self.existing:
+            return found or {}
+        parent = name
+        while len(parent) > 1:  # wildcard at the closest encloser
+            parent = parent.parent()
+            if parent in self.existing:
+                return self.records.get(dns.name.Name((b"*", *parent.labels)))
+        return None
+
+
+def _name(name: str | dns.name.Name) -> dns.name.Name:
+    return name if isinstance(name, dns.name.Name) else dns.name.from_text(name)
+
+
+class DNSServer:
+    def __init__(self, data: ZoneData | None = None, delay: float = 0.0) -> None:
+        self.data = data or ZoneData()
+        self.delay = delay
+        self.timeouts: set[tuple[dns.name.Name, int | None]] = set()
+        self.servfails: set[dns.name.Name] = set()
+        self.truncated: set[dns.name.Name] = set()
+        self.queries: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.host = "127.0.0.1"
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- configuration ---------------------------------------------------------------
+    def load(self, *paths: str | pathlib.Path) -> DNSServer:
+        for path in paths:
+            self.data.load(pathlib.Path(path))
+        return self
+
+    def add(self, name: str, rdtype: str, text: str) -> DNSServer:
+        self.data.add(name, rdtype, text)
+        return self
+
+    def timeout(self, name: str, rdtype: str | None = None) -> DNSServer:
+        self.timeouts.add((_name(name), dns.rdatatype.from_text(rdtype) if rdtype else None))
+        return self
+
+    def servfail(self, name: str) -> DNSServer:
+        self.servfails.add(_name(name))
+        return self
+
+    def truncate(self, name: str) -> DNSServer:
+        self.truncated.add(_name(name))
+        return self
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def count(self, name: str, rdtype: str) -> int:
+        return self.queries[(_name(name).to_text().lower(), rdtype.upper())]
+
+    @property
+    def total(self) -> int:
+        return sum(self.queries.values())
+
+    def repeated(self) -> dict[tuple[str, str], int]:
+        return {k: v for k, v in self.queries.items() if v > 1}
+
+    def reset(self) -> None:
+        with self._lock:
+            self.queries.clear()
+
+    # -- answering -------------------------------------------------------------------
+    def answer(self, query: dns.message.Message) -> dns.message.Message | None:
+        question = query.question[0]
+        qname, qtype = question.name, question.rdtype
+        with self._lock:
+            self.queries[(qname.to_text().lower(), dns.rdatatype.to_text(qtype))] += 1
+        response = dns.message.make_response(query)
+        response.flags |= dns.flags.AA
+        chain: list[dns.name.Name] = []
+        current = qname
+        for _ in range(20):
+            if (current, qtype) in self.timeouts:
+                return None
+            if current in self.servfails:
+                response.set_rcode(dns.rcode.SERVFAIL)
+                return response
+            if not self.data.covered(current):
+                if chain:
+                    return response  # CNAME out of our data: the client follows it
+                response.flags &= ~dns.flags.AA
+                response.set_rcode(dns.rcode.REFUSED)
+                return response
+            node = self.data.node(current)
+            if node is None:
+                if (current, None) in self.timeouts:
+                    return None
+                response.set_rcode(dns.rcode.NXDOMAIN)
+                return response
+            rdatas = node.get(qtype)
+            if rdatas:
+                response.answer.append(_rrset(current, rdatas))
+                return response
+            alias = node.get(dns.rdatatype.CNAME)
+            if alias and qtype != dns.rdatatype.CNAME:
+                response.answer.append(_rrset(current, alias))
+                current = alias[0].target  # type: ignore[attr-defined]
+                if current in chain:
+                    return response
+                chain.append(current)
+                continue
+            if (current, None) in self.timeouts:
+                return None
+            return response  # NODATA
+        return response
+
+    # -- running ---------------------------------------------------------------------
+    def start(self) -> DNSServer:
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("test DNS server did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def __enter__(self) -> DNSServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        udp_sock, tcp_sock = _bind_pair(self.host)
+        self.port = udp_sock.getsockname()[1]
+        server = self
+
+        class UDP(asyncio.DatagramProtocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                self.transport = transport
+
+            def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+                loop.create_task(server._udp(self.transport, data, addr))  # type: ignore[arg-type]
+
+        async def setup() -> None:
+            await loop.create_datagram_endpoint(UDP, sock=udp_sock)
+            await asyncio.start_server(self._tcp, sock=tcp_sock)
+
+        loop.run_until_complete(setup())
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
+
+    async def _respond(self, wire: bytes) -> dns.message.Message | None:
+        try:
+            query = dns.message.from_wire(wire)
+        except dns.exception.DNSException:
+            return None
+        if not query.question:
+            return None
+        response = self.answer(query)
+        if response is not None and self.delay:
+            await asyncio.sleep(self.delay)
+        return response
+
+    async def _udp(self, transport: asyncio.DatagramTransport, data: bytes, addr: tuple[str, int]) -> None:
+        response = await self._respond(data)
+        if response is None:
+            return
+        limit = max(response.request_payload, 512) if response.edns >= 0 else 512
+        wire = response.to_wire(max_size=65535)
+        if len(wire) > limit or response.question[0].name in self.truncated:
+            response.answer.clear()
+            response.flags |= dns.flags.TC
+            wire = response.to_wire()
+        transport.sendto(wire, addr)
+
+    async def _tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                size = struct.unpack("!H", await reader.readexactly(2))[0]
+                response = await self._respond(await reader.readexactly(size))
+                if response is None:
+                    continue
+                wire = response.to_wire(max_size=65535)
+                writer.write(struct.pack("!H", len(wire)) + wire)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+def _rrset(name: dns.name.Name, rdatas: Iterable[dns.rdata.Rdata]) -> dns.rrset.RRset:
+    rdatas = list(rdatas)
+    rrset = dns.rrset.RRset(name, dns.rdataclass.IN, rdatas[0].rdtype)
+    for rd in rdatas:
+        rrset.add(rd, 300)
+    return rrset
+
+
+def _bind_pair(host: str) -> tuple[socket.socket, socket.socket]:
+    """A UDP and a TCP socket on the same free port."""
+    for _ in range(50):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind((host, 0))
+        port = udp.getsockname()[1]
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            tcp.bind((host, port))
+        except OSError:
+            udp.close()
+            tcp.close()
+            continue
+        tcp.listen(128)
+        udp.setblocking(False)
+        tcp.setblocking(False)
+        return udp, tcp
+    raise RuntimeError("no free port pair on loopback")
