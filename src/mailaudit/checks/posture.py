@@ -1,0 +1,19 @@
+"""Cross-check facts: does the domain send or receive mail at all?"""
+
+from __future__ import annotations
+
+from .base import AuditContext
+from .mx import mx_facts
+from .spf import spf_facts
+
+
+async def sends_no_mail(ctx: AuditContext) -> bool:
+    """True when the domain says it sends no mail: SPF ``v=spf1 -all`` and no MX (or a null MX).
+
+    Such a domain needs ``v=spf1 -all``, a null MX and DMARC ``p=reject``, not DKIM advice.
+    """
+    spf = await spf_facts(ctx)
+    if not spf.sends_no_mail:
+        return False
+    mx = await mx_facts(ctx)
+    return mx.null or (mx.answer.absent and not mx.hosts)
