@@ -1,0 +1,76 @@
+"""Follow-up: compare two runs (json or jsonl output) per domain: fixed, new, still open.
+
+Two findings are the same when their domain, id and subject are the same (the contract's rule);
+subjects compare case-insensitively and without a trailing dot.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import InputError
+from .render.jsonout import VERSION, load_reports
+from .verdict import FindingKey
+
+Report = Mapping[str, Any]
+FindingDict = Mapping[str, Any]
+
+
+def read_report_file(path: pathlib.Path | str) -> list[Report]:
+    path = pathlib.Path(path)
+    try:
+        text = sys_stdin_text() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read: {err}") from None
+    try:
+        return load_reports(text)
+    except ValueError as err:
+        raise InputError(f"{path}: not mailaudit json/jsonl output: {err}") from None
+
+
+def sys_stdin_text() -> str:
+    import sys
+
+    return sys.stdin.read()
+
+
+def findings_of(report: Report) -> list[FindingDict]:
+    found = report.get("findings", [])
+    return [f for f in found if isinstance(f, Mapping)] if isinstance(found, list) else []
+
+
+def key_of(domain: str, finding: FindingDict) -> FindingKey:
+    subject = str(finding.get("subject", "")).lower().rstrip(".")
+    return (domain.lower().rstrip("."), str(finding.get("id", "")), subject)
+
+
+def _by_domain(reports: Iterable[Report]) -> dict[str, dict[FindingKey, FindingDict]]:
+    out: dict[str, dict[FindingKey, FindingDict]] = {}
+    for report in reports:
+        domain = str(report.get("domain", "")).lower().rstrip(".")
+        bucket = out.setdefault(domain, {})
+        for finding in findings_of(report):
+            bucket.setdefault(key_of(domain, finding), finding)
+    return out
+
+
+def diff_reports(old: Iterable[Report], new: Iterable[Report]) -> dict[str, Any]:
+    before, after = _by_domain(old), _by_domain(new)
+    domains = list(dict.fromkeys([*before, *after]))
+    rows = []
+    for domain in domains:
+        a, b = before.get(domain, {}), after.get(domain, {})
+        rows.append(
+            {
+                "domain": domain,
+                "fixed": [f for k, f in a.items() if k not in b],
+                "new": [f for k, f in b.items() if k not in a],
+                "open": [f for k, f in b.items() if k in a],
+                "audited": {"old": domain in before, "new": domain in after},
+            }
+        )
+    return {"version": VERSION, "domains": rows}

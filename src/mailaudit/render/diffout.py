@@ -1,0 +1,28 @@
+"""The follow-up diff as a table for people."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tabulate import tabulate
+
+from .escape import safe
+
+
+def render_diff_table(result: Mapping[str, Any]) -> str:
+    lines: list[str] = []
+    totals = {"fixed": 0, "new": 0, "open": 0}
+    for row in result.get("domains", []):
+        lines.append(f"== {safe(str(row['domain']))} ==")
+        table = []
+        for kind in ("fixed", "new", "open"):
+            for finding in row.get(kind, []):
+                totals[kind] += 1
+                table.append([kind, str(finding.get("severity", "")), safe(str(finding.get("id", ""))),
+                              safe(str(finding.get("subject", ""))), safe(str(finding.get("title", "")))])
+        lines.append(tabulate(table, headers=["change", "severity", "finding", "subject", "title"])
+                     if table else "no findings before or after")
+        lines.append("")
+    lines.append(f"fixed {totals['fixed']}, new {totals['new']}, still open {totals['open']}")
+    return "\n".join(lines) + "\n"

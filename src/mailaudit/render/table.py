@@ -1,0 +1,66 @@
+"""The terminal report: a checks summary, a findings table and, per finding, evidence and fix.
+
+Every piece of DNS data passes through ``safe`` (control characters escaped) before output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tabulate import tabulate
+
+from ..model import CheckResult, DomainReport, Finding, Status
+from .escape import safe
+from .records import zone_line
+
+_MARK = {
+    Status.PASS: "ok",
+    Status.WARN: "warn",
+    Status.FAIL: "FAIL",
+    Status.ERROR: "ERROR",
+    Status.SKIPPED: "skipped",
+}
+
+
+def render_table(reports: Iterable[DomainReport]) -> str:
+    return "\n".join(render_one(r) for r in reports)
+
+
+def render_one(report: DomainReport) -> str:
+    lines = [f"== {safe(report.domain)} =="]
+    lines.extend(f"note: {safe(n)}" for n in report.notes)
+    lines.append(tabulate([_check_row(c) for c in report.checks], headers=["check", "status", "note"]))
+    findings = sorted(report.findings, key=lambda f: (-f.severity.rank, f.id, f.subject))
+    if not findings:
+        lines.append("\nNo findings.")
+        return "\n".join(lines) + "\n"
+    rows = [[i, f.severity.value.upper(), f.id, safe(f.subject), safe(f.title)] for i, f in enumerate(findings, 1)]
+    lines.append("")
+    lines.append(tabulate(rows, headers=["#", "severity", "finding", "subject", "title"]))
+    lines.append("")
+    for i, finding in enumerate(findings, 1):
+        lines.extend(_finding_block(i, finding))
+    return "\n".join(lines) + "\n"
+
+
+def _check_row(check: CheckResult) -> list[str]:
+    note = check.error or ""
+    if check.status is not Status.ERROR and check.findings:
+        worst = max(check.findings, key=lambda f: f.severity.rank).severity
+        note = f"{len(check.findings)} finding(s), worst {worst.value}"
+    return [check.id, _MARK[check.status], safe(note)]
+
+
+def _finding_block(index: int, finding: Finding) -> list[str]:
+    out = [f"{index}. [{finding.severity.value.upper()}] {finding.id}: {safe(finding.title)}"]
+    out.append(f"   {safe(finding.detail)}")
+    out.extend(f"   evidence: {safe(e)}" for e in finding.evidence[:8])
+    if len(finding.evidence) > 8:
+        out.append(f"   evidence: ... {len(finding.evidence) - 8} more")
+    fix = finding.fix
+    if fix is not None:
+        out.append(f"   fix: {safe(fix.summary)}")
+        out.extend(f"     publish: {safe(zone_line(r))}" for r in fix.records)
+        out.extend(f"     remove:  {safe(zone_line(r))}" for r in fix.remove)
+    out.append("")
+    return out
