@@ -1,0 +1,88 @@
+"""The catalogue is the single source of finding metadata: every id code emits is in it, every
+id in it is emitted by some check, every entry is complete, and docs/findings.md matches it."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import re
+
+from mailaudit.catalogue import Catalogue
+from mailaudit.catalogue.doc import render_catalogue
+from mailaudit.model import Severity
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SRC = ROOT / "src" / "mailaudit"
+ID_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9_]+)+$")
+CHECK_PREFIXES = ("mx", "spf", "dmarc", "dkim", "dnsbl", "ip", "domain")
+
+
+def _literal_ids() -> set[str]:
+    """String constants in the source that look like finding ids of a known check."""
+    found: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and ID_RE.match(node.value):
+                if node.value.split(".")[0] in CHECK_PREFIXES:
+                    found.add(node.value)
+    return found
+
+
+def _emitted_ids() -> set[str]:
+    """First arguments of ``out.add(...)`` calls (the way checks emit findings)."""
+    found: set[str] = set()
+    for path in (SRC / "checks").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "add"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_every_emitted_id_is_catalogued():
+    catalogue = Catalogue.load()
+    missing = sorted(i for i in _emitted_ids() if i not in catalogue)
+    assert missing == [], f"finding ids used in checks but absent from the catalogue: {missing}"
+
+
+def test_every_catalogued_id_is_used_by_code():
+    catalogue = Catalogue.load()
+    used = _literal_ids()
+    unused = sorted(i for i in catalogue.specs if i not in used)
+    assert unused == [], f"catalogue ids no check emits: {unused}"
+
+
+def test_entries_are_complete():
+    catalogue = Catalogue.load()
+    for spec in catalogue.specs.values():
+        assert spec.check, spec.id
+        assert isinstance(spec.severity, Severity), spec.id
+        for field in ("title", "description", "remediation"):
+            assert getattr(spec, field).strip(), f"{spec.id}: empty {field}"
+        assert spec.detail.get("default"), f"{spec.id}: no default detail"
+        assert spec.id.split(".")[0] in CHECK_PREFIXES, spec.id
+
+
+def test_contract_ids_exist():
+    contract = """mx.missing mx.null mx.host.unresolvable mx.host.cname mx.host.ip_literal mx.host.ptr
+    spf.missing spf.multiple spf.syntax spf.all.pass spf.all.neutral spf.all.softfail spf.all.missing
+    spf.lookups.exceeded spf.void.exceeded spf.include.missing spf.ptr dmarc.missing dmarc.multiple
+    dmarc.syntax dmarc.policy.none dmarc.pct.partial dmarc.subdomain.weaker dmarc.rua.missing
+    dmarc.rua.unauthorized dkim.not_found dkim.key.weak dkim.key.testing dkim.key.revoked
+    spf.ip.not_authorized ip.ptr dnsbl.ip.listed dnsbl.domain.listed dnsbl.query.refused""".split()
+    catalogue = Catalogue.load()
+    implemented = {s.check for s in catalogue.specs.values()}
+    absent = [i for i in contract if i.split(".")[0] in implemented and i not in catalogue]
+    assert absent == []
+
+
+def test_findings_doc_is_in_sync():
+    expected = render_catalogue(Catalogue.load())
+    actual = (ROOT / "docs" / "findings.md").read_text()
+    assert actual == expected, "docs/findings.md is stale: run python -m mailaudit.catalogue.doc > docs/findings.md"
