@@ -107,6 +107,7 @@ class DNSServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- configuration ---------------------------------------------------------------
     def load(self, *paths: str | pathlib.Path) -> DNSServer:
@@ -226,7 +227,9 @@ class DNSServer:
                 self.transport = transport
 
             def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-                loop.create_task(server._udp(self.transport, data, addr))  # type: ignore[arg-type]
+                task = loop.create_task(server._udp(self.transport, data, addr))  # type: ignore[arg-type]
+                server._tasks.add(task)
+                task.add_done_callback(server._tasks.discard)
 
         async def setup() -> None:
             await loop.create_datagram_endpoint(UDP, sock=udp_sock)

@@ -22,9 +22,13 @@ def _literal_ids() -> set[str]:
     found: set[str] = set()
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and ID_RE.match(node.value):
-                if node.value.split(".")[0] in CHECK_PREFIXES:
-                    found.add(node.value)
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and ID_RE.match(node.value)
+                and node.value.split(".")[0] in CHECK_PREFIXES
+            ):
+                found.add(node.value)
     return found
 
 
@@ -70,12 +74,15 @@ def test_entries_are_complete():
 
 
 def test_contract_ids_exist():
-    contract = """mx.missing mx.null mx.host.unresolvable mx.host.cname mx.host.ip_literal mx.host.ptr
-    spf.missing spf.multiple spf.syntax spf.all.pass spf.all.neutral spf.all.softfail spf.all.missing
-    spf.lookups.exceeded spf.void.exceeded spf.include.missing spf.ptr dmarc.missing dmarc.multiple
-    dmarc.syntax dmarc.policy.none dmarc.pct.partial dmarc.subdomain.weaker dmarc.rua.missing
-    dmarc.rua.unauthorized dkim.not_found dkim.key.weak dkim.key.testing dkim.key.revoked
-    spf.ip.not_authorized ip.ptr dnsbl.ip.listed dnsbl.domain.listed dnsbl.query.refused""".split()
+    contract = [
+        "mx.missing", "mx.null", "mx.host.unresolvable", "mx.host.cname", "mx.host.ip_literal", "mx.host.ptr",
+        "spf.missing", "spf.multiple", "spf.syntax", "spf.all.pass", "spf.all.neutral", "spf.all.softfail",
+        "spf.all.missing", "spf.lookups.exceeded", "spf.void.exceeded", "spf.include.missing", "spf.ptr",
+        "dmarc.missing", "dmarc.multiple", "dmarc.syntax", "dmarc.policy.none", "dmarc.pct.partial",
+        "dmarc.subdomain.weaker", "dmarc.rua.missing", "dmarc.rua.unauthorized", "dkim.not_found",
+        "dkim.key.weak", "dkim.key.testing", "dkim.key.revoked", "spf.ip.not_authorized", "ip.ptr",
+        "dnsbl.ip.listed", "dnsbl.domain.listed", "dnsbl.query.refused",
+    ]
     catalogue = Catalogue.load()
     implemented = {s.check for s in catalogue.specs.values()}
     absent = [i for i in contract if i.split(".")[0] in implemented and i not in catalogue]
@@ -85,4 +92,4 @@ def test_contract_ids_exist():
 def test_findings_doc_is_in_sync():
     expected = render_catalogue(Catalogue.load())
     actual = (ROOT / "docs" / "findings.md").read_text()
-    assert actual == expected, "docs/findings.md is stale: run python -m mailaudit.catalogue.doc > docs/findings.md"
+    assert actual == expected, "docs/findings.md is stale: python -m mailaudit.catalogue.doc > docs/findings.md"

@@ -105,9 +105,7 @@ class LiveSource:
             return failure(name, rdtype, "YXDOMAIN")
         except dns.exception.DNSException as err:
             return failure(name, rdtype, " ".join(str(err).split()) or type(err).__name__)
-        cnames = tuple(
-            rrset[0].target for rrset in ans.chaining_result.cnames  # type: ignore[attr-defined]
-        )
+        cnames = tuple(rrset[0].target for rrset in ans.chaining_result.cnames)
         if ans.rrset is None:
             return Answer(name, rdtype, Outcome.NODATA, cnames=cnames)
         return Answer(name, rdtype, Outcome.ANSWER, tuple(ans.rrset), cnames)

@@ -101,7 +101,7 @@ class ZoneSet:
             alias = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
             if alias is None or rdtype == dns.rdatatype.CNAME:
                 return ZoneLookup(Answer(name, rdtype, Outcome.NODATA, cnames=tuple(cnames)))
-            current = alias[0].target  # type: ignore[attr-defined]
+            current = alias[0].target
             cnames.append(current)
             if current in cnames[:-1] or current == name:
                 break

@@ -111,10 +111,7 @@ class Collector:
 
     def failed(self, answer_or_reason: Answer | str) -> None:
         """Record that part of the check could not complete (it is then reported as error)."""
-        if isinstance(answer_or_reason, Answer):
-            text = answer_or_reason.describe()
-        else:
-            text = answer_or_reason
+        text = answer_or_reason.describe() if isinstance(answer_or_reason, Answer) else answer_or_reason
         if text not in self.errors:
             self.errors.append(text)
 
