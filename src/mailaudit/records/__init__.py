@@ -1,0 +1,1 @@
+"""Pure parsers for DNS record formats (no I/O)."""
