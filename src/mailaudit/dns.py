@@ -44,6 +44,10 @@ class ResolverStats:
     joined: int = 0  # asks that waited on an identical question already in flight
     failures: int = 0
 
+    def summary(self) -> str:
+        return (f"dns: {self.sent} questions sent, {self.zone_answers} answered from zone files, "
+                f"{self.cache_hits} from cache, {self.joined} joined in flight, {self.failures} failed")
+
 
 def parse_nameserver(text: str, default_port: int = 53) -> tuple[str, int]:
     """``HOST``, ``HOST:PORT``, ``[V6]:PORT`` or a bare IPv6 address -> (host, port)."""
@@ -146,7 +150,7 @@ class Resolver:
         zones: Iterable[str | pathlib.Path] | ZoneSet = (),
         offline: bool = False,
         max_in_flight: int = 256,
-        cache_size: int = 250_000,
+        cache_size: int = 100_000,
     ) -> None:
         if timeout <= 0:
             raise InputError("timeout must be positive")

@@ -96,4 +96,6 @@ def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool) -> i
         order = {item.domain: i for i, item in enumerate(inputs)}
         reports.sort(key=lambda r: order.get(r.domain, 0))
         sys.stdout.write(render(fmt, reports, render_options))
+    if params["stats"]:
+        click.echo(resolver.stats.summary(), err=True)
     return int(tally.code)

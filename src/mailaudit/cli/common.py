@@ -66,6 +66,7 @@ def audit_options(func: F) -> F:
                          help="A json/jsonl output: only findings not in it count for the exit code."),
             click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
                          help="Language of the report texts."),
+            click.option("--stats", is_flag=True, help="Print DNS question counters on stderr at the end."),
             click.option("--concurrency", type=click.IntRange(1, 10_000), default=64, show_default=True,
                          help="Domains audited at once."),
         ]
