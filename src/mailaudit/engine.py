@@ -53,13 +53,19 @@ class Auditor:
                 pending.add(asyncio.ensure_future(self.audit(item)))
 
         refill()
-        while pending:
-            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                pending.discard(task)
-            refill()
-            for task in done:
-                yield task.result()
+        try:
+            while pending:
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    pending.discard(task)
+                refill()
+                for task in done:
+                    yield task.result()
+        finally:  # the consumer stopped early: do not leave audits running
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def _run_check(check: Check, ctx: AuditContext) -> CheckResult:
@@ -108,11 +114,20 @@ def audit_many(
     concurrency: int = 64,
     **kw: Any,
 ) -> Iterator[DomainReport]:
-    """Audit many domains concurrently over one resolver; returns the reports as a list-like
-    iterator in completion order. For streaming, use ``Auditor.audit_many`` (async)."""
+    """Audit many domains concurrently over one resolver, yielding each report as it finishes.
+
+    A synchronous generator driving its own event loop; from async code use
+    ``Auditor.audit_many``.
+    """
     auditor = _auditor(resolver, options, **kw)
-
-    async def collect() -> list[DomainReport]:
-        return [r async for r in auditor.audit_many(domains, concurrency)]
-
-    return iter(run_sync(collect))
+    stream = auditor.audit_many(domains, concurrency)
+    loop = asyncio.new_event_loop()
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(anext(stream))
+            except StopAsyncIteration:
+                return
+    finally:
+        loop.run_until_complete(stream.aclose())
+        loop.close()
