@@ -1,0 +1,1 @@
+"""End-to-end tests against Knot DNS (knotd) on loopback."""
