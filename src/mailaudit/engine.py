@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
 from typing import Any
 
 from .catalogue import Catalogue
@@ -40,7 +40,7 @@ class Auditor:
 
     async def audit_many(
         self, domains: Iterable[str | DomainInput], concurrency: int = 64
-    ) -> AsyncIterator[DomainReport]:
+    ) -> AsyncGenerator[DomainReport, None]:
         """Yield each report as it finishes; at most ``concurrency`` domains in progress."""
         source = iter(domains)
         pending: set[asyncio.Task[DomainReport]] = set()
