@@ -1,0 +1,190 @@
+"""mailaudit vs checkdmarc under real DNS latency: one command, results as a table.
+
+    .venv/bin/python benchmarks/run.py                 # 240 domains, 20 ms per answer
+    .venv/bin/python benchmarks/run.py --domains 500 --delay-ms 50
+    .venv/bin/python benchmarks/run.py --memory        # peak RSS, 5,000 vs 50,000 domains
+
+It generates a workload (benchmarks/workload.py), serves it with Knot DNS on loopback behind
+tools/delayproxy.py (a delay per answer, question counters), then runs, one after the other on
+the same domains: ``mailaudit batch`` (full audit: MX, SPF, DMARC, DKIM, blocklists; jsonl out),
+checkdmarc's ``check_domains`` in a 16-thread pool, and checkdmarc serially on a sample whose
+per-domain time is extrapolated to all domains (labelled as such). Every tool runs as a
+subprocess; wall time, CPU time and peak RSS come from ``os.wait4`` for that process alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tools"))
+
+import knotrig  # noqa: E402
+import workload  # noqa: E402
+
+
+@dataclass
+class Run:
+    label: str
+    domains: int  # domains this run covered
+    wall: float
+    cpu: float  # user + system seconds
+    rss_mb: float  # peak resident set size
+    questions: int | None = None  # seen by the proxy
+    repeated: int | None = None
+    outputs: int = 0  # result lines written
+    errors: int = 0  # results with a failed lookup (should be 0: nothing times out here)
+    scale: float = 1.0  # >1: a sample, times extrapolated to the whole set
+    note: str = ""
+
+    @property
+    def total_wall(self) -> float:
+        return self.wall * self.scale
+
+
+def measure(cmd: Sequence[str], out_path: pathlib.Path, rig: knotrig.KnotRig | None) -> tuple[float, float, float]:
+    """Run ``cmd`` with stdout to ``out_path``: (wall seconds, CPU seconds, peak RSS MB)."""
+    if rig is not None and rig.use_proxy:
+        rig.reset()
+    with out_path.open("wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1, 3):
+        raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}): {stderr[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+
+
+def mailaudit_cmd(domain_file: pathlib.Path, address: str, extra: Sequence[str]) -> list[str]:
+    return [sys.executable, "-m", "mailaudit", "batch", str(domain_file), "--nameserver", address,
+            "--format", "jsonl", "--fail-on", "never", *extra]
+
+
+def run_mailaudit(rig: knotrig.KnotRig, wl: workload.Workload, domain_file: pathlib.Path,
+                  tmp: pathlib.Path, extra: Sequence[str] = ()) -> Run:
+    out = tmp / "mailaudit.jsonl"
+    wall, cpu, rss = measure(mailaudit_cmd(domain_file, rig.address, [*wl.dnsbl_args, *extra]), out, rig)
+    lines = out.read_text().splitlines()
+    errors = sum(1 for line in lines if any(c["status"] == "error" for c in json.loads(line)["checks"]))
+    stats = rig.stats()
+    return Run("mailaudit batch (full audit)", len(lines), wall, cpu, rss, stats.total, stats.repeated,
+               len(lines), errors)
+
+
+def run_checkdmarc(rig: knotrig.KnotRig, domain_file: pathlib.Path, tmp: pathlib.Path, threads: int,
+                   total: int) -> Run:
+    out = tmp / f"checkdmarc-{threads}.jsonl"
+    cmd = [sys.executable, str(HERE / "checkdmarc_driver.py"), str(domain_file), "--nameserver", rig.host,
+           "--port", str(rig.port), "--threads", str(threads)]
+    wall, cpu, rss = measure(cmd, out, rig)
+    lines = out.read_text().splitlines()
+    errors = sum(1 for line in lines if "timed out" in line or "driver_error" in line)
+    stats = rig.stats()
+    label = "checkdmarc serial" if threads == 1 else f"checkdmarc {threads} threads"
+    scale = total / len(lines) if lines else 1.0
+    note = f"sample of {len(lines)}, time x{scale:.1f}" if scale > 1 else ""
+    return Run(label, len(lines), wall, cpu, rss, stats.total, stats.repeated, len(lines), errors, scale, note)
+
+
+def table(runs: list[Run], total: int, delay_ms: float) -> str:
+    base = runs[0].total_wall
+    head = ["tool", "domains", "wall s", "ms/domain", "x mailaudit", "questions/domain", "repeated",
+            "CPU s", "CPU ms/domain", "peak RSS MB", "errors", "note"]
+    rows = [head]
+    for r in runs:
+        rows.append([
+            r.label, str(r.domains), f"{r.total_wall:.2f}" + ("*" if r.scale > 1 else ""),
+            f"{1000 * r.wall / max(r.domains, 1):.1f}", f"{r.total_wall / base:.1f}",
+            f"{r.questions / max(r.domains, 1):.1f}" if r.questions is not None else "-",
+            str(r.repeated) if r.repeated is not None else "-", f"{r.cpu:.2f}",
+            f"{1000 * r.cpu / max(r.domains, 1):.1f}", f"{r.rss_mb:.0f}", str(r.errors), r.note,
+        ])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |" for row in rows]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    title = f"{total} domains, {delay_ms:g} ms added per DNS answer (Knot DNS on loopback), {os.cpu_count()} CPUs"
+    return title + "\n" + "\n".join(lines) + "\n* extrapolated from the sample's time per domain"
+
+
+def main_compare(args: argparse.Namespace, tmp: pathlib.Path) -> None:
+    wl = workload.generate(tmp / "zones", args.domains, args.seed)
+    print(f"workload: {len(wl.domains)} domains {wl.kinds}", file=sys.stderr)
+    domain_file = wl.write_domain_file(tmp / "domains.txt")
+    sample = wl.write_domain_file(tmp / "sample.txt", wl.domains[: args.serial_sample])
+    with knotrig.KnotRig(wl.zone_dir, delay_ms=args.delay_ms, proxy=True) as rig:
+        runs = [run_mailaudit(rig, wl, domain_file, tmp, args.mailaudit_arg)]
+        print(f"mailaudit: {runs[0].wall:.2f}s", file=sys.stderr)
+        if not args.no_checkdmarc:
+            runs.append(run_checkdmarc(rig, domain_file, tmp, args.threads, len(wl.domains)))
+            print(f"checkdmarc x{args.threads}: {runs[-1].wall:.2f}s", file=sys.stderr)
+            if args.serial_sample:
+                runs.append(run_checkdmarc(rig, sample, tmp, 1, len(wl.domains)))
+    print(table(runs, len(wl.domains), args.delay_ms))
+    if len(runs) == 3:
+        print(f"\nmailaudit is {runs[2].total_wall / runs[0].wall:.1f}x faster than serial checkdmarc "
+              f"(target 30x) and {runs[1].wall / runs[0].wall:.1f}x faster than checkdmarc with "
+              f"{args.threads} threads (target 3x); repeated questions in the batch: {runs[0].repeated} (target 0)")
+
+
+def main_memory(args: argparse.Namespace, tmp: pathlib.Path) -> None:
+    """Peak RSS of a streamed batch (file in, jsonl out) at 5,000 and 50,000 domains."""
+    big, small = args.memory_domains, args.memory_domains // 10
+    wl = workload.generate(tmp / "zones", big, args.seed)
+    files = {n: wl.write_domain_file(tmp / f"domains-{n}.txt", wl.domains[:n]) for n in (small, big)}
+    runs: list[Run] = []
+    with knotrig.KnotRig(wl.zone_dir, startup_timeout=300) as rig:  # no proxy, no delay: RSS only
+        for n, path in files.items():
+            cmd = mailaudit_cmd(path, rig.address, [*wl.dnsbl_args, *args.mailaudit_arg])
+            wall, cpu, rss = measure(cmd, tmp / "memory.jsonl", None)
+            runs.append(Run(f"mailaudit batch, {n} domains", n, wall, cpu, rss))
+            print(f"{n}: {wall:.1f}s, {rss:.0f} MB", file=sys.stderr)
+    print(table(runs, big, 0))
+    print(f"\npeak RSS {big} / {small} domains: {runs[1].rss_mb / runs[0].rss_mb:.2f}x (target at most 1.5x)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--domains", type=int, default=240)
+    parser.add_argument("--delay-ms", type=float, default=20.0)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--serial-sample", type=int, default=24,
+                        help="domains for serial checkdmarc (its time is extrapolated; 0 skips it)")
+    parser.add_argument("--no-checkdmarc", action="store_true")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--memory", action="store_true", help="peak RSS at 5,000 vs 50,000 domains instead")
+    parser.add_argument("--memory-domains", type=int, default=50_000)
+    parser.add_argument("--mailaudit-arg", action="append", default=[], metavar="ARG",
+                        help="extra argument for mailaudit batch (repeatable), e.g. --mailaudit-arg=--concurrency=256")
+    parser.add_argument("--keep", type=pathlib.Path, default=None, help="keep the workload and outputs here")
+    args = parser.parse_args(argv)
+    if knotrig.find_knotd() is None:
+        raise SystemExit("knotd not found: apt-get install -y --no-install-recommends knot")
+    resource.setrlimit(resource.RLIMIT_NOFILE, _nofile())
+    with tempfile.TemporaryDirectory(prefix="mailaudit-bench-") as name:
+        tmp = args.keep or pathlib.Path(name)
+        tmp.mkdir(parents=True, exist_ok=True)
+        (main_memory if args.memory else main_compare)(args, tmp)
+    return 0
+
+
+def _nofile() -> tuple[int, int]:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return (min(max(soft, 8192), hard), hard)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
