@@ -309,3 +309,18 @@ def test_spf_single_hosts_are_capped(dns_server):
     assert check.datum("spf_hosts_skipped") == 13 - MAX_SPF_ADDRESSES
     [capped] = [f for f in report.findings if f.id == "dnsbl.hosts.capped"]
     assert str(13 - MAX_SPF_ADDRESSES) in capped.detail
+
+
+def test_domain_too_long_for_a_list_is_an_error_not_a_crash(dns_server):
+    domain = ".".join(["a" * 62] * 3 + ["b" * 50]) + ".dnsbl.test"
+    report = audit(domain, resolver=resolver_for(dns_server("dnsbl")),
+                   options=options(dnsbl_zones=("dbl.spamhaus.org",)))
+    check = report.check("dnsbl")
+    assert check.status is Status.ERROR and "too long" in (check.error or "")
+    assert "internal error" not in (check.error or "")
+
+
+def test_empty_zone_selection_skips(dns_server):
+    check = audit("clean.dnsbl.test", resolver=resolver_for(dns_server("dnsbl")),
+                  options=options(dnsbl_zones=())).check("dnsbl")
+    assert check.status is Status.SKIPPED

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import dns.name
+import dns.rdatatype
 
 from ..addresses import parse_ip, special_range
-from ..answer import Answer, Outcome
+from ..answer import Answer, Outcome, failure
 from ..blocklists import Blocklist, Kind, check_dqs_key, query_zone, select
 from ..errors import InputError
 from ..records.dnsbl import Classified, Verdict, classify, probe_listed, probe_names, query_name
@@ -152,7 +153,8 @@ async def lookup(ctx: AuditContext, health: ListHealth, target: Target, dqs_key:
     name = query_name(bl, target.value, zone)
     public = query_name(bl, target.value)
     if name is None or public is None:
-        raise InputError(f"{target.value!r} cannot be looked up on {bl.zone}")
+        why = f"{target.value} cannot be asked of {bl.zone} (name too long)"
+        return Lookup(target, bl, target.value, failure(dns.name.root, dns.rdatatype.A, why), None)
     shown = public.to_text(omit_final_dot=True)
     answer = await _ask(ctx, zone, name, "A")
     if not answer.ok:
@@ -241,6 +243,9 @@ async def run(ctx: AuditContext, out: Collector) -> None:
         key = check_dqs_key(ctx.options.spamhaus_dqs_key) if ctx.options.spamhaus_dqs_key else None
     except InputError as err:
         out.failed(str(err))
+        return
+    if not lists:
+        out.skip("no blocklists selected")
         return
     targets = await collect_targets(ctx, out)
     outcome = await lookup_all(ctx, targets, lists, key)
