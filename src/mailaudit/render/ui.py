@@ -59,6 +59,13 @@ EN: Mapping[str, str] = MappingProxyType({
     "step": "Step",
     "wait": "Before the next step",
     "nothing_to_do": "Nothing to change.",
+    "plan_for": "Fix plan for {domain}",
+    "steps": "{count} step(s)",
+    "also": "Also do",
+    "later": "later",
+    "later_note": "only after the previous step has been verified",
+    "zone_head": "Records to paste into the zone of {domain}. Delete the records marked 'remove' first. "
+                 "Later steps are commented out: publish them only when their turn comes.",
 })
 
 ID: Mapping[str, str] = MappingProxyType({
@@ -111,6 +118,13 @@ ID: Mapping[str, str] = MappingProxyType({
     "step": "Langkah",
     "wait": "Sebelum langkah berikutnya",
     "nothing_to_do": "Tidak ada yang perlu diubah.",
+    "plan_for": "Rencana perbaikan untuk {domain}",
+    "steps": "{count} langkah",
+    "also": "Lakukan juga",
+    "later": "nanti",
+    "later_note": "hanya setelah langkah sebelumnya terverifikasi",
+    "zone_head": "Record untuk ditempel ke zona {domain}. Hapus dulu record yang ditandai 'hapus'. "
+                 "Langkah selanjutnya dijadikan komentar: terbitkan hanya saat gilirannya tiba.",
 })
 
 _TABLES: Mapping[str, Mapping[str, str]] = MappingProxyType({"en": EN, "id": ID})

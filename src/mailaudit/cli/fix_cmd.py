@@ -1,0 +1,56 @@
+"""`mailaudit fix DOMAIN`: audit the domain, then print one ordered fix plan."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..catalogue import LANGUAGES, Catalogue
+from ..dns import run_sync
+from ..domains import normalize
+from ..engine import Auditor
+from ..fixplan import plan
+from ..model import DomainReport
+from ..render.plan import plan_json, plan_text, plan_zone
+from ..verdict import ExitCode
+from .common import build_options, build_resolver, resolver_options
+
+PLAN_FORMATS = ("text", "zone", "json")
+
+
+@click.command()
+@click.argument("domain")
+@resolver_options
+@click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
+              help="text for people, zone for a BIND snippet ready to paste, json for tools.")
+@click.option("--dkim-selector", "dkim_selectors", multiple=True, metavar="SEL",
+              help="Also probe this DKIM selector (repeatable).")
+@click.option("--dnsbl", "dnsbl_zones", multiple=True, metavar="ZONE",
+              help="Use these blocklist zones instead of the built-in set (repeatable).")
+@click.option("--no-dnsbl", is_flag=True, help="Skip blocklist lookups.")
+@click.option("--spamhaus-dqs-key", metavar="KEY", default=None,
+              help="Query Spamhaus through its Data Query Service with this key.")
+@click.option("--sending-ip", "sending_ips", multiple=True, metavar="IP",
+              help="Also audit an address the domain sends from (repeatable).")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of the plan.")
+def fix(domain: str, fmt: str, **params: Any) -> int:
+    """Audit DOMAIN and print an ordered plan of DNS changes that keeps mail flowing.
+
+    Exit code 0, or 3 when a check could not complete (the plan may then miss steps).
+    """
+    given = normalize(domain)
+    options = build_options({**params, "fail_on": "never"})
+    resolver = build_resolver(params["nameservers"], params["timeout"], params["zones"], params["offline"])
+    auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
+
+    async def go() -> DomainReport:
+        return await auditor.audit(given)
+
+    report = run_sync(go)
+    steps = plan(report, params["lang"])
+    render = {"text": plan_text, "zone": plan_zone, "json": plan_json}[fmt]
+    sys.stdout.write(render(steps))
+    return int(ExitCode.INCOMPLETE if report.errors else ExitCode.OK)
