@@ -51,9 +51,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-from . import audit_cmd, blocklist_cmd, diff_cmd  # noqa: E402
+from . import audit_cmd, blocklist_cmd, diff_cmd, fix_cmd  # noqa: E402
 
 main_group.add_command(audit_cmd.check)
 main_group.add_command(audit_cmd.batch)
 main_group.add_command(diff_cmd.diff)
 main_group.add_command(blocklist_cmd.blocklist)
+main_group.add_command(fix_cmd.fix)
