@@ -58,7 +58,7 @@ def test_listed_address_names_list_code_meaning_reason_and_delisting(dns_server)
     assert "Listed by XBL" in xbl.detail  # the list's TXT reason
     assert "MX mail.listed.dnsbl.test" in xbl.detail
     assert xbl.fix and "https://check.spamhaus.org/" in xbl.fix.summary
-    assert "66.13.130.94.zen.spamhaus.org A: 127.0.0.4" in xbl.evidence
+    assert xbl.evidence[0].startswith("66.13.130.94.zen.spamhaus.org A: 127.0.0.4 (Spamhaus ZEN: XBL: exploited")
     mailspike = listing(report, "94.130.13.66 bl.mailspike.net")
     assert "L5: worst possible reputation" in mailspike.detail and mailspike.variant == "default"
     assert listing(report, "94.130.13.66 dnsbl-2.uceprotect.net").severity is Severity.MEDIUM

@@ -181,7 +181,7 @@ UCEPROTECT_3 = Blocklist(
 
 PSBL = Blocklist(
     zone="psbl.surriel.com",
-    name="PSBL (Passive Spam Block List)",
+    name="PSBL",
     kind=Kind.IP,
     codes=(Code("127.0.0.2", "PSBL", "sent mail to PSBL spam traps"),),
     delist="https://psbl.org/",

@@ -297,7 +297,7 @@ def _report_listing(out: Collector, item: Lookup) -> None:
     result, bl, target = item.result, item.bl, item.target
     assert result is not None
     is_ip = target.kind is Kind.IP
-    evidence = [f"{item.shown} A: {', '.join(result.codes)}"]
+    evidence = [f"{item.shown} A: {', '.join(result.codes)} ({bl.name}: {result.describe()})"]
     if item.txt:
         evidence.append(f"{item.shown} TXT: {item.txt}")
     out.add(
