@@ -25,6 +25,8 @@ PHASES = ("nomail", "receive", "spf", "dkim", "dmarc", "reputation", "other", "q
 _WAIT = {"receive": "wait_receive", "spf": "wait_spf", "dkim": "wait_dkim", "monitor": "wait_monitor",
          "quarantine": "wait_quarantine"}
 _NULL_MX = ("MX", "0 .")
+_NO_MAIL_VARIANTS = ("nomail", "no_mail")  # the checks' variants for a domain that sends no mail
+_NOTHING_TO_DO = (("spf.all.softfail", "dmarc_enforced"),)  # variants whose fix is "keep it as it is"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +65,15 @@ def actionable(finding: Finding) -> bool:
     fix = finding.fix
     if fix is None or not (fix.summary or fix.records or fix.remove):
         return False
+    if (finding.id, finding.variant) in _NOTHING_TO_DO:
+        return False
     return finding.severity is not Severity.INFO or bool(fix.records or fix.remove)
 
 
 def plan(report: DomainReport, lang: str = "en") -> FixPlan:
     text = words(lang)
     todo = [f for f in report.findings if actionable(f)]
-    no_mail = any(f.variant == "nomail" for f in report.findings)
+    no_mail = any(f.variant in _NO_MAIL_VARIANTS for f in report.findings)
     groups: dict[str, list[Finding]] = {p: [] for p in PHASES}
     for finding in sorted(todo, key=lambda f: -f.severity.rank):
         phase = phase_of(finding)

@@ -1,0 +1,92 @@
+"""Every finding in the English catalogue has a complete Bahasa Indonesia translation, and the
+report language reaches every format."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import tomllib
+
+import pytest
+
+from mailaudit.catalogue import HERE, Catalogue
+from mailaudit.render import RenderOptions, render
+from mailaudit.render.ui import EN, ID
+
+from .reportdata import failing_report
+
+TEXT_KEYS = ("title", "description", "risk", "remediation")
+VARIANT_KEYS = ("detail", "fix")
+FIELD = re.compile(r"\{([a-z_]+)\}")
+
+
+def raw(lang: str) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    for path in sorted((HERE / lang).glob("*.toml")):
+        out.update(tomllib.loads(path.read_text(encoding="utf-8")))
+    return out
+
+
+def variants(entry: dict[str, object], key: str) -> dict[str, str]:
+    value = entry.get(key, {})
+    return {"default": value} if isinstance(value, str) else dict(value)  # type: ignore[arg-type]
+
+
+ENGLISH = raw("en")
+
+
+@pytest.mark.parametrize("finding_id", sorted(ENGLISH))
+def test_finding_is_translated(finding_id):
+    translated = raw("id").get(finding_id)
+    assert translated is not None, f"{finding_id}: no Bahasa Indonesia translation in catalogue/id/"
+    english = ENGLISH[finding_id]
+    for key in TEXT_KEYS:
+        if english.get(key):
+            assert translated.get(key), f"{finding_id}: {key} is not translated"
+            assert translated[key] != english[key], f"{finding_id}: {key} is still English"
+    for key in VARIANT_KEYS:
+        wanted, have = variants(english, key), variants(translated, key)
+        missing = sorted(set(wanted) - set(have))
+        assert not missing, f"{finding_id}: {key} variants not translated: {missing}"
+        for name, text in wanted.items():
+            assert set(FIELD.findall(have[name])) == set(FIELD.findall(text)), \
+                f"{finding_id}: {key}.{name} must use the same {{fields}} as the English text"
+
+
+def test_no_translation_of_an_unknown_id():
+    assert sorted(set(raw("id")) - set(ENGLISH)) == []
+
+
+def test_translation_files_only_hold_text():
+    for path in (HERE / "id").glob("*.toml"):
+        for fid, entry in tomllib.loads(path.read_text(encoding="utf-8")).items():
+            extra = set(entry) - {*TEXT_KEYS, *VARIANT_KEYS, "severity_note"}
+            assert not extra, f"{path.name} {fid}: {extra} belong in the English file only"
+
+
+def test_catalogue_builds_indonesian_findings():
+    catalogue = Catalogue.load("id")
+    finding = catalogue.make("mx.missing", "contoh.example", params={"domain": "contoh.example"})
+    assert finding.title == raw("id")["mx.missing"]["title"]
+    assert finding.severity.value == "high"  # severity and references stay from English
+
+
+def test_localize_turns_a_report_into_indonesian():
+    english = Catalogue.load("en").make("mx.host.cname", "mx.contoh.example",
+                                        params={"domain": "contoh.example", "target": "host.example"})
+    indonesian = Catalogue.load("id").localize(english)
+    assert indonesian.title != english.title and "host.example" in indonesian.detail
+
+
+def test_ui_words_exist_in_both_languages():
+    assert set(EN) == set(ID)
+    for fmt in ("html", "markdown", "junit"):
+        text = render(fmt, [failing_report()], RenderOptions(lang="id"))
+        assert text  # every renderer takes the language
+    assert "Laporan keamanan e-mail" in render("html", [failing_report()], RenderOptions(lang="id"))
+
+
+def test_docs_mention_languages():
+    docs = pathlib.Path(__file__).resolve().parent.parent / "docs" / "reports.md"
+    if docs.exists():
+        assert "--lang" in docs.read_text(encoding="utf-8")
