@@ -147,3 +147,19 @@ def test_fix_command_over_dns(dns_server):
     assert zone.exit_code == 0 and zone.output.startswith("; Records to paste")
     text = CliRunner().invoke(main_group, ["fix", "hostile.render.test", "--lang", "id", *base])
     assert "Rencana perbaikan" in text.output and "\x1b" not in text.output
+
+
+def test_replaced_key_record_quoted_in_evidence_is_removed():
+    owner = f"s1._domainkey.{D}."
+    now = "v=DKIM1; k=rsa; t=y; h=sha1; p=AAAA"
+    shown = f'{owner} TXT "{now}"'
+    dkim = CheckResult("dkim", Status.FAIL, (
+        Finding("dkim.key.testing", owner[:-1], Severity.LOW, "t", "d", (shown,),
+                Fix("s", (txt("v=DKIM1; k=rsa; h=sha1; p=AAAA", owner),))),
+        Finding("dkim.key.hash", owner[:-1], Severity.HIGH, "t", "d", (shown,),
+                Fix("s", (txt("v=DKIM1; k=rsa; t=y; p=AAAA", owner),))),
+    ))
+    [step] = plan(report(dkim)).steps
+    assert step.phase == "dkim"
+    assert step.remove == (txt(now, owner),)
+    assert step.publish == (txt("v=DKIM1; k=rsa; p=AAAA", owner),)  # both fixes in one record

@@ -63,6 +63,7 @@ def test_self_contained_with_index_grade_and_checklist():
         assert f"status-pill status-{status}" in text
     assert 'failing.example. 3600 IN TXT &#34;v=spf1 mx -all&#34;' in text  # fix record, pasteable
     assert "No findings: nothing to fix." in text
+    assert '<ol class="plan">' in text and "Make the SPF record valid" in text  # the fix plan, in order
     assert not re.search(r"https?://", "".join(re.findall(r"<(?:link|img|script)[^>]*>", text)))
 
 

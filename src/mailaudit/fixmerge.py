@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .records.dmarc import is_dmarc, parse_dmarc
+from .records.dmarc import is_dmarc, parse_dmarc, split_tags
 
 _STRICTNESS = {"-": 3, "~": 2, "?": 1, "+": 0}
 
@@ -19,13 +19,20 @@ def is_spf(value: str) -> bool:
     return head == "v=spf1" or head == "v=spf1 "
 
 
+def is_dkim(value: str) -> bool:
+    name, eq, version = value.split(";", 1)[0].partition("=")
+    return bool(eq) and name.strip().lower() == "v" and version.strip().upper() == "DKIM1"
+
+
 def kind_of(rtype: str, value: str) -> str:
-    """'spf', 'dmarc' or '' (a record that is never merged)."""
+    """'spf', 'dmarc', 'dkim' or '' (a record that is never merged)."""
     if rtype.upper() != "TXT":
         return ""
     if is_spf(value):
         return "spf"
-    return "dmarc" if is_dmarc(value) else ""
+    if is_dmarc(value):
+        return "dmarc"
+    return "dkim" if is_dkim(value) else ""
 
 
 def merge(kind: str, base: str | None, proposals: Sequence[str]) -> str:
@@ -36,6 +43,8 @@ def merge(kind: str, base: str | None, proposals: Sequence[str]) -> str:
         return proposals[0]
     if kind == "dmarc":
         return merge_dmarc(base or proposals[0], proposals)
+    if kind == "dkim":
+        return merge_tags(base or proposals[0], proposals)
     return merge_spf(base or proposals[0], proposals)
 
 
@@ -52,6 +61,20 @@ def merge_dmarc(base: str, proposals: Sequence[str]) -> str:
             if name not in names:
                 changes[name] = None
     return record.with_tags(**changes)
+
+
+def merge_tags(base: str, proposals: Sequence[str]) -> str:
+    """A tag=value list (DKIM key record) with every proposal's changed, added or dropped tags."""
+    pairs, _ = split_tags(base)
+    changes: dict[str, str | None] = {}
+    for text in proposals:
+        proposed, _ = split_tags(text)
+        names = {name for name, _ in proposed}
+        changes.update((name, value) for name, value in proposed if (name, value) not in pairs)
+        changes.update((name, None) for name, _ in pairs if name not in names)
+    kept = [(name, changes.get(name, value)) for name, value in pairs]
+    added = [(name, value) for name, value in changes.items() if value is not None and name not in dict(pairs)]
+    return "; ".join(f"{name}={value}" for name, value in [*kept, *added] if value is not None)
 
 
 def _qualified_all(term: str) -> str | None:

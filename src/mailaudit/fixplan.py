@@ -113,7 +113,8 @@ def _step(phase: str, findings: list[Finding], report: DomainReport, text: Mappi
             actions.append(finding.fix.summary)
         proposals.extend(records)
         removals.extend(finding.fix.remove)
-    publish, remove = merged(proposals, removals, current_records(report))
+    current = {**evidence_records(findings), **current_records(report)}
+    publish, remove = merged(proposals, removals, current)
     return Step(0, phase, text[phase], _why(findings), publish, remove, _unique(actions),
                 tuple((f.id, f.subject) for f in findings), text.get(f"wait_{phase}", ""))
 
@@ -128,6 +129,19 @@ def current_records(report: DomainReport) -> dict[tuple[str, str], str]:
     value, owner = _datum(dmarc, "record"), _datum(dmarc, "found_at")
     if value and owner:
         out[(_owner(owner), "dmarc")] = value
+    return out
+
+
+def evidence_records(findings: Iterable[Finding]) -> dict[tuple[str, str], str]:
+    """Records in force quoted in evidence as ``owner. TXT "text"`` next to a proposed replacement."""
+    out: dict[tuple[str, str], str] = {}
+    for finding in findings:
+        for record in finding.fix.records if finding.fix else ():
+            prefix = f'{_owner(record.name)} TXT "'
+            kind = kind_of(record.type, record.value)
+            for item in finding.evidence:
+                if kind and item.lower().startswith(prefix.lower()) and item.endswith('"'):
+                    out.setdefault((_owner(record.name), kind), item[len(prefix) : -1])
     return out
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from ..catalogue import Catalogue
+from ..fixplan import Step, plan
 from ..model import CheckResult, DomainReport, Finding, Severity
 from . import RenderOptions
 from .escape import escape_text
@@ -72,6 +73,7 @@ def render(reports: Sequence[DomainReport], options: RenderOptions) -> str:
 
 def _domain_view(index: int, report: DomainReport, catalogue: Catalogue, words: Mapping[str, str]) -> dict[str, Any]:
     mark = grade(report)
+    steps = plan(report, catalogue.lang).steps
     findings = sorted_findings(report)
     return {
         "anchor": f"domain-{index}",
@@ -85,6 +87,20 @@ def _domain_view(index: int, report: DomainReport, catalogue: Catalogue, words: 
         "worst": findings[0].severity.value if findings else "none",
         "checks": [_check_view(c, words) for c in report.checks],
         "findings": [_finding_view(f"{index}-{n}", f, catalogue) for n, f in enumerate(findings, 1)],
+        "plan": [_step_view(s) for s in steps],
+    }
+
+
+def _step_view(step: Step) -> dict[str, Any]:
+    return {
+        "number": step.number,
+        "title": step.title,
+        "later": step.later,
+        "publish": [pasteable(r) for r in step.publish],
+        "remove": [pasteable(r) for r in step.remove],
+        "actions": list(step.actions),
+        "findings": [fid for fid, _ in step.findings],
+        "wait": step.wait,
     }
 
 

@@ -46,7 +46,8 @@ EN: Mapping[str, str] = MappingProxyType({
     "notes": "Notes",
     "grade_help": "Score 100 minus 40 per critical, 20 per high, 8 per medium and 2 per low finding "
                   "(never below 0). A: 90+, B: 75+, C: 55+, D: 30+, F: below 30; a critical finding caps "
-                  "the grade at F, a high one at C.",
+                  "the grade at F, a high one at C. A question mark after a grade: some checks could not complete, "
+                  "so the grade counts only what could be seen.",
     "fail_on": "Findings at or above {level} fail the check run.",
     "counts": "{count} finding(s)",
     "back_to_index": "Back to the index",
@@ -105,7 +106,8 @@ ID: Mapping[str, str] = MappingProxyType({
     "notes": "Catatan",
     "grade_help": "Skor 100 dikurangi 40 per temuan kritis, 20 per temuan tinggi, 8 per temuan sedang dan "
                   "2 per temuan rendah (minimal 0). A: 90+, B: 75+, C: 55+, D: 30+, F: di bawah 30; temuan "
-                  "kritis membatasi nilai menjadi F, temuan tinggi menjadi paling baik C.",
+                  "kritis membatasi nilai menjadi F, temuan tinggi menjadi paling baik C. Tanda tanya setelah nilai: "
+                  "sebagian pemeriksaan tidak selesai, sehingga nilai hanya menghitung yang dapat dilihat.",
     "fail_on": "Temuan dengan tingkat {level} atau lebih menggagalkan pemeriksaan.",
     "counts": "{count} temuan",
     "back_to_index": "Kembali ke daftar",
