@@ -1,10 +1,41 @@
-"""spf check (being built). Exposes ``spf_facts`` for other checks."""
+"""SPF check: the record, its whole include/redirect tree, the verdict on ``all`` and the
+addresses given with ``--sending-ip``. Exposes ``spf_facts`` for other checks.
+
+Findings carry the record text as evidence and, where a record can be pasted, the complete
+replacement record (every other term unchanged). The tree, per-node counts, the merged
+authorised networks and the evaluations go to ``out.data`` for renderers.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from .base import AuditContext, Check, Collector
+from ..addresses import parse_ip
+from ..answer import Outcome
+from ..model import Severity
+from ..records.spf import (
+    Mechanism,
+    Qualifier,
+    SpfRecord,
+    all_moved_last,
+    is_spf_record,
+    replace_all,
+    with_term,
+    without_term,
+)
+from ..spf import MAX_LOOKUPS, MAX_VOIDS, SpfResult, check_host_async
+from ..spftree import NodeInfo, SpfNode, authorised_networks, build_tree, fetch_node
+from .base import AuditContext, Check, Collector, dns_record
+from .mx import forward_confirmed, mx_facts
+
+if TYPE_CHECKING:
+    from .dmarc import DmarcFacts
+
+MAX_RECORD_BYTES = 450
+MAX_SINGLE_HOSTS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,14 +46,292 @@ class SpfFacts:
     complete: bool = False  # False when the lookups could not complete
     sends_no_mail: bool = False  # the record is exactly "v=spf1 -all" (nothing authorised)
     single_hosts: tuple[str, ...] = ()  # single addresses (ip4 /32, ip6 /128, a/mx hosts) it authorises
+    tree: SpfNode | None = None  # the include/redirect tree (None only when the walk did not start)
 
 
 async def spf_facts(ctx: AuditContext) -> SpfFacts:
-    return SpfFacts()
+    return await ctx.fact("spf", lambda: _collect(ctx))
+
+
+async def _fetch(ctx: AuditContext, domain: str) -> NodeInfo:
+    """One node's facts, once per run: include trees shared by many domains are fetched once."""
+    return await ctx.shared(("spf.node", domain), lambda: fetch_node(ctx.resolver, domain))
+
+
+async def _collect(ctx: AuditContext) -> SpfFacts:
+    tree = await build_tree(ctx.domain, lambda domain: _fetch(ctx, domain))
+    info = tree.info
+    complete = not any(n.info.failures or n.info.problem == "failed" for n in tree.walk())
+    record = info.records[0] if len(info.records) == 1 else None
+    parsed = info.record
+    no_mail = parsed is not None and [t.text.lower() for t in parsed.terms] == ["-all"]
+    return SpfFacts(record, complete, no_mail, _single_hosts(tree), tree)
+
+
+def _single_hosts(tree: SpfNode) -> tuple[str, ...]:
+    v4, v6 = authorised_networks(tree)
+    hosts = [n.removesuffix("/32") for n in v4 if n.endswith("/32")]
+    hosts += [n.removesuffix("/128") for n in v6 if n.endswith("/128")]
+    return tuple(hosts[:MAX_SINGLE_HOSTS])
+
+
+# -- the check ---------------------------------------------------------------------------------
 
 
 async def run(ctx: AuditContext, out: Collector) -> None:
-    out.skip("not implemented yet")
+    facts = await spf_facts(ctx)
+    tree = facts.tree
+    assert tree is not None
+    info = tree.info
+    if info.problem == "failed":
+        for failure in info.failures:
+            out.failed(failure)
+        return
+    await _side_records(ctx, out, info)
+    if info.problem == "missing":
+        await _missing(ctx, out, info)
+    elif info.problem == "multiple":
+        out.add("spf.multiple", evidence=info.records, count=len(info.records))
+    elif info.problem == "syntax":
+        out.add("spf.syntax", evidence=info.records, error=info.error)
+    elif info.record is not None:
+        await _analyse(ctx, out, tree, info.record)
+    await _sending_ips(ctx, out, tree)
 
 
-CHECK = Check("spf", "SPF record", run)
+async def _side_records(ctx: AuditContext, out: Collector, info: NodeInfo) -> None:
+    """SPF (type 99) records and Sender ID (spf2.0) records: informational."""
+    for text in info.txt:
+        if text[:7].lower() == "spf2.0/":
+            out.add("spf.senderid", evidence=[text], record=text)
+    answer = await ctx.query(ctx.name, "SPF")
+    if not answer.ok:
+        out.failed(answer)
+    elif answer.outcome is Outcome.ANSWER:
+        texts = answer.texts()
+        same = {t for t in texts if is_spf_record(t)} == set(info.records)
+        out.add("spf.type99", variant="default" if same else "differs",
+                evidence=[f"{ctx.domain} SPF {t}" for t in texts])
+
+
+async def _missing(ctx: AuditContext, out: Collector, info: NodeInfo) -> None:
+    evidence = [info.error, *(f"TXT {t}" for t in info.txt[:5])]
+    if info.nxdomain:
+        out.add("spf.missing", variant="nxdomain", evidence=evidence)
+        return
+    mx = await mx_facts(ctx)
+    if mx.null and not mx.hosts:
+        out.add("spf.missing", variant="no_mail", evidence=[*evidence, *mx.records],
+                records=[dns_record(ctx.name, "TXT", "v=spf1 -all")])
+    else:
+        out.add("spf.missing", evidence=evidence)
+
+
+async def _analyse(ctx: AuditContext, out: Collector, tree: SpfNode, record: SpfRecord) -> None:
+    v4, v6 = authorised_networks(tree)
+    out.data.update({
+        "record": record.text, "lookups": tree.total_lookups, "voids": tree.total_voids,
+        "tree": tree.to_data(), "networks": {"ipv4": v4, "ipv6": v6},
+    })
+    for node in tree.walk():
+        for failure in node.info.failures:
+            out.failed(failure)
+    _limits(out, tree, record)
+    _broken_targets(out, tree)
+    _term_findings(out, tree)
+    if len(record.text.encode()) > MAX_RECORD_BYTES:
+        out.add("spf.record.too_long", evidence=[record.text], size=len(record.text.encode()))
+    _order(out, ctx.domain, record)
+    await _verdict_on_all(ctx, out, tree)
+    await _null_mx(ctx, out, record)
+
+
+def _limits(out: Collector, tree: SpfNode, record: SpfRecord) -> None:
+    costs = ", ".join(f"{term} {tree.cost_of(term)}" for term in _dns_term_texts(tree)) or "none"
+    total = tree.total_lookups
+    count = f"at least {total}" if any(n.truncated for n in tree.walk()) else str(total)
+    loop = _loop_path(tree, ())
+    if loop:
+        out.add("spf.lookups.exceeded", variant="loop", evidence=[record.text], count=count,
+                costs=costs, loop=" -> ".join(loop), excess=max(total - MAX_LOOKUPS, 1))
+    elif total > MAX_LOOKUPS:
+        out.add("spf.lookups.exceeded", evidence=[record.text], count=count, costs=costs,
+                excess=total - MAX_LOOKUPS)
+    if tree.total_voids > MAX_VOIDS:
+        voids = [f"{c.text} ({n.domain})" for n in tree.walk() for c in n.info.costs if c.void]
+        voids += [f"{n.term} ({n.domain} does not exist)" for n in tree.walk() if n.via != "root" and n.info.absent]
+        out.add("spf.void.exceeded", evidence=[record.text], count=tree.total_voids, terms=", ".join(voids))
+
+
+def _loop_path(node: SpfNode, path: tuple[str, ...]) -> tuple[str, ...]:
+    """The chain of domains from the root to the first include/redirect loop, or ()."""
+    here = (*path, node.domain)
+    if node.loop:
+        return here
+    return next((found for c in node.children if (found := _loop_path(c, here))), ())
+
+
+def _dns_term_texts(node: SpfNode) -> list[str]:
+    return [c.text for c in node.info.costs]
+
+
+def _edges(node: SpfNode) -> Iterator[tuple[SpfNode, SpfNode]]:
+    for child in node.children:
+        yield node, child
+        yield from _edges(child)
+
+
+def _broken_targets(out: Collector, tree: SpfNode) -> None:
+    for parent, child in _edges(tree):
+        problem, record = child.info.problem, parent.info.record
+        if problem not in ("missing", "multiple", "syntax", "invalid") or record is None:
+            continue
+        fixed = [dns_record(parent.domain, "TXT", without_term(record, child.term))]
+        params: dict[str, Any] = {"parent": parent.domain, "term": child.term, "error": child.info.error}
+        evidence = [f"{parent.domain} TXT {record.text}", child.info.error, *child.info.records]
+        if problem == "missing":
+            variant = "nxdomain" if child.info.nxdomain else "default"
+            out.add("spf.include.missing", child.domain, variant=variant, evidence=evidence, records=fixed, **params)
+        else:
+            out.add("spf.include.invalid", child.domain, evidence=evidence, records=fixed, **params)
+
+
+def _term_findings(out: Collector, tree: SpfNode) -> None:
+    for node in tree.walk():
+        record = node.info.record
+        if record is None or node.loop:
+            continue
+        for cost in node.info.costs:
+            if cost.note.startswith("more than"):
+                out.add("spf.mx.too_many", node.domain, evidence=[record.text, cost.note],
+                        term=cost.text, target=cost.target or "")
+        for term in record.mechanisms:
+            if term.kind == "ptr":
+                out.add("spf.ptr", node.domain, evidence=[record.text], term=term.text)
+
+
+def _order(out: Collector, domain: str, record: SpfRecord) -> None:
+    first = record.all
+    if first is None:
+        return
+    after = record.mechanisms[record.mechanisms.index(first) + 1:]
+    if after:
+        out.add("spf.all.not_last", evidence=[record.text], all_term=first.text,
+                terms=" ".join(t.text for t in after),
+                records=[dns_record(domain, "TXT", all_moved_last(record))])
+    redirect = record.redirect
+    if redirect is not None:
+        out.add("spf.redirect.ignored", evidence=[record.text], redirect=redirect.text,
+                all_term=first.text, target=redirect.value.text)
+
+
+def _policy_holder(tree: SpfNode) -> SpfNode:
+    """The node whose ``all`` decides: the root, or the end of its redirect chain."""
+    node = tree
+    while node.info.record is not None and node.info.record.all is None:
+        follow = next((c for c in node.children if c.via == "redirect"), None)
+        if follow is None or follow.info.record is None:
+            return node
+        node = follow
+    return node
+
+
+def _dmarc_text(dmarc: DmarcFacts) -> str:
+    if dmarc.enforced is None:
+        return "DMARC could not be checked"
+    return f"p={dmarc.policy}" if dmarc.policy else "no DMARC record"
+
+
+async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode) -> None:
+    from .dmarc import dmarc_facts  # here, not at the top: dmarc -> posture -> spf would be a cycle
+
+    holder = _policy_holder(tree)
+    record = holder.info.record
+    if record is None or (record.all is None and record.redirect is not None):
+        return  # a broken or unresolvable redirect: reported elsewhere
+    dmarc = await dmarc_facts(ctx)
+    enforced = dmarc.enforced is True
+    new_all = "~all" if enforced else "-all"
+    evidence = [f"{holder.domain} TXT {record.text}"]
+    first = record.all
+    params: dict[str, Any] = {"new_all": new_all, "dmarc": _dmarc_text(dmarc)}
+    if first is None:
+        out.add("spf.all.missing", holder.domain, evidence=evidence,
+                records=[dns_record(holder.domain, "TXT", replace_all(record, new_all))], **params)
+        return
+    params["all_term"] = first.text
+    if first.qualifier is Qualifier.SOFTFAIL:
+        if enforced:
+            out.add("spf.all.softfail", holder.domain, variant="dmarc_enforced", severity=Severity.LOW,
+                    evidence=evidence, **params)
+        else:
+            out.add("spf.all.softfail", holder.domain, evidence=evidence,
+                    records=[dns_record(holder.domain, "TXT", replace_all(record, "-all"))], **params)
+        return
+    finding = {Qualifier.PASS: "spf.all.pass", Qualifier.NEUTRAL: "spf.all.neutral"}.get(first.qualifier)
+    if finding is not None:
+        out.add(finding, holder.domain, evidence=evidence,
+                records=[dns_record(holder.domain, "TXT", replace_all(record, new_all))], **params)
+
+
+async def _null_mx(ctx: AuditContext, out: Collector, record: SpfRecord) -> None:
+    if [t.text.lower() for t in record.terms] == ["-all"]:
+        return
+    mx = await mx_facts(ctx)
+    if mx.null and not mx.hosts:
+        out.add("spf.null_mx.sends", evidence=[record.text, *mx.records], record=record.text,
+                records=[dns_record(ctx.name, "TXT", "v=spf1 -all")])
+
+
+# -- sending addresses -------------------------------------------------------------------------
+
+
+async def _sending_ips(ctx: AuditContext, out: Collector, tree: SpfNode) -> None:
+    evaluations: list[dict[str, object]] = []
+    for text in ctx.options.sending_ips:
+        ip = parse_ip(text)
+        if ip is None:
+            out.failed(f"--sending-ip {text!r} is not an IP address")
+            continue
+        await _evaluate_ip(ctx, out, tree, ip, evaluations)
+        verdict = await forward_confirmed(ctx, str(ip))
+        if verdict.error is not None:
+            out.failed(verdict.error)
+        elif not verdict.confirmed:
+            out.add("ip.ptr", str(ip), variant=verdict.variant, evidence=verdict.evidence,
+                    address=str(ip), names=", ".join(verdict.names) or "none")
+    if evaluations:
+        out.data["evaluations"] = evaluations
+
+
+async def _evaluate_ip(
+    ctx: AuditContext, out: Collector, tree: SpfNode, ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    evaluations: list[dict[str, object]],
+) -> None:
+    outcome = await check_host_async(ip, ctx.domain, f"postmaster@{ctx.domain}", ctx.domain, resolver=ctx.resolver)
+    evaluations.append({"ip": str(ip), "result": outcome.result.value, "mechanism": outcome.mechanism,
+                        "domain": outcome.domain, "reason": outcome.reason, "lookups": outcome.lookups,
+                        "voids": outcome.voids})
+    if outcome.result is SpfResult.TEMPERROR:
+        out.failed(f"SPF evaluation for {ip}: {outcome.reason}")
+        return
+    if outcome.result is SpfResult.PASS:
+        return
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    term = f"ip4:{mapped or ip}" if (mapped or ip).version == 4 else f"ip6:{ip}"
+    record = tree.info.record
+    why = f"matched {outcome.mechanism} at {outcome.domain}" if outcome.mechanism else (outcome.reason or "no match")
+    variant = outcome.result.value if outcome.result in (SpfResult.NONE, SpfResult.PERMERROR) else "default"
+    records = []
+    if variant == "default" and record is not None:
+        records = [dns_record(ctx.name, "TXT", with_term(record, term))]
+    all_term = record.all.text if record is not None and record.all is not None else "the end"
+    evidence = [f"check_host({ip}, {ctx.domain}) = {outcome.result.value}: {why}"]
+    evidence += [record.text] if record is not None else []
+    out.add("spf.ip.not_authorized", str(ip), variant=variant, evidence=evidence, records=records,
+            address=str(ip), result=outcome.result.value, why=why, term=term, all_term=all_term)
+
+
+CHECK = Check("spf", "SPF: the record, its include tree, lookup limits and the verdict on all", run)
+
+__all__ = ["CHECK", "Mechanism", "SpfFacts", "spf_facts"]

@@ -58,3 +58,6 @@ main_group.add_command(audit_cmd.batch)
 main_group.add_command(diff_cmd.diff)
 main_group.add_command(blocklist_cmd.blocklist)
 main_group.add_command(fix_cmd.fix)
+from .spf_cmd import spf as spf_command  # noqa: E402
+
+main_group.add_command(spf_command)

@@ -352,3 +352,47 @@ def _macro(body: str, explanation: bool) -> Macro:
     if bad is not None:
         raise SpfSyntaxError(f"{bad!r} is not a macro delimiter (one of . - + , / _ =)")
     return Macro(letter, digits, reverse, delimiters, escape=body[0].isupper())
+
+
+# -- edited copies of a record, for fixes people can paste -------------------------------------
+
+
+def replace_all(record: SpfRecord, new_all: str) -> str:
+    """The record with its first ``all`` term replaced (or ``new_all`` appended if none)."""
+    texts = list(record.term_texts)
+    index = next((i for i, t in enumerate(record.terms) if isinstance(t, Mechanism) and t.kind == "all"), None)
+    if index is None:
+        texts.append(new_all)
+    else:
+        texts[index] = new_all
+    return record.rebuilt(tuple(texts))
+
+
+def without_term(record: SpfRecord, text: str) -> str:
+    """The record without the (first) term written ``text``."""
+    texts = list(record.term_texts)
+    if text in texts:
+        texts.remove(text)
+    return record.rebuilt(tuple(texts))
+
+
+def with_term(record: SpfRecord, text: str) -> str:
+    """The record with ``text`` added before its first ``all`` (or at the end of its mechanisms)."""
+    texts = list(record.term_texts)
+    index = next((i for i, t in enumerate(record.terms) if isinstance(t, Mechanism) and t.kind == "all"), None)
+    if index is None:
+        index = max((i + 1 for i, t in enumerate(record.terms) if isinstance(t, Mechanism)), default=0)
+    texts.insert(index, text)
+    return record.rebuilt(tuple(texts))
+
+
+def all_moved_last(record: SpfRecord) -> str:
+    """The record with its first ``all`` moved after every other mechanism."""
+    first = record.all
+    if first is None:
+        return record.text
+    texts = [t.text for t in record.terms if t is not first]
+    last = max((i + 1 for i, t in enumerate(t for t in record.terms if t is not first)
+                if isinstance(t, Mechanism)), default=0)
+    texts.insert(last, first.text)
+    return record.rebuilt(tuple(texts))
