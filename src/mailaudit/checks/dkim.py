@@ -1,12 +1,217 @@
-"""dkim check (not implemented yet: reports skipped)."""
+"""DKIM check: find the domain's keys without being told the selector, then judge each key.
+
+``_domainkey.<domain>`` is asked first: by RFC 8020 an NXDOMAIN there means no key exists below
+it, so no selector is asked; NODATA means keys exist, perhaps at selectors nobody guessed. Then
+every built-in selector (``selectors.py``) plus the ``--dkim-selector`` names is asked at once.
+A probe that fails is a failed lookup (status error), never a missing key.
+"""
 
 from __future__ import annotations
 
-from .base import AuditContext, Check, Collector
+import asyncio
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import dns.exception
+import dns.name
+
+from ..answer import Answer, Outcome
+from ..model import DnsRecord, Severity
+from ..records.dkim import DkimRecord, KeyInfo, analyse_key, looks_like_dkim, parse_dkim
+from .base import AuditContext, Check, Collector, dns_record
+from .posture import sends_no_mail
+from .selectors import Selector, selectors
+
+STRONG_RSA = 2048
+MIN_RSA = 1024  # RFC 8301 section 3.2: verifiers must not accept shorter keys
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    selector: Selector
+    name: dns.name.Name
+    answer: Answer
+
+    @property
+    def owner(self) -> str:
+        return self.name.to_text(omit_final_dot=True)
+
+    @property
+    def records(self) -> list[str]:
+        return [t for t in self.answer.texts() if looks_like_dkim(t)]
+
+
+def _selector_name(selector: str, base: dns.name.Name) -> dns.name.Name | None:
+    try:
+        return dns.name.from_text(selector, origin=base)
+    except (dns.exception.DNSException, UnicodeError, ValueError):
+        return None
+
+
+async def probe_all(ctx: AuditContext) -> tuple[Answer, list[Probe]]:
+    """Ask ``_domainkey.<domain>``; unless it is NXDOMAIN (RFC 8020: nothing exists below it),
+    ask every selector concurrently (the resolver follows CNAMEs)."""
+    base = dns.name.Name((b"_domainkey", *ctx.name.labels))
+    parent = await ctx.query(base, "TXT")
+    if parent.outcome is Outcome.NXDOMAIN:
+        return parent, []
+    wanted = [(s, n) for s in selectors(ctx.options.dkim_selectors) if (n := _selector_name(s.name, base))]
+    answers = await asyncio.gather(*(ctx.query(n, "TXT") for _, n in wanted))
+    return parent, [Probe(s, n, a) for (s, n), a in zip(wanted, answers, strict=True)]
+
+
+class _Judge:
+    """Adds findings, capped at info for a domain that sends no mail."""
+
+    def __init__(self, out: Collector, nomail: bool) -> None:
+        self.out = out
+        self.nomail = nomail
+
+    def add(
+        self,
+        finding_id: str,
+        subject: str,
+        *,
+        variant: str = "default",
+        severity: Severity | None = None,
+        evidence: Sequence[str] = (),
+        records: Sequence[DnsRecord] = (),
+        remove: Sequence[DnsRecord] = (),
+        **params: object,
+    ) -> None:
+        cap = Severity.INFO if self.nomail else severity
+        self.out.add(finding_id, subject, variant=variant, severity=cap, evidence=evidence, records=records,
+                     remove=remove, **params)
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """One key record being judged: where it is and what it says."""
+
+    judge: _Judge
+    probe: Probe
+    text: str
+    record: DkimRecord
+
+    @property
+    def subject(self) -> str:
+        return self.probe.owner
+
+    def add(self, finding_id: str, **kw: object) -> None:
+        evidence = [*_chain(self.probe), f'{self.subject}. TXT "{self.text}"']
+        self.judge.add(finding_id, self.subject, evidence=evidence, selector=self.probe.selector.name,
+                       provider=self.probe.selector.provider, **kw)  # type: ignore[arg-type]
+
+    def fixed(self, **changes: str | None) -> list[DnsRecord]:
+        return [dns_record(self.probe.name, "TXT", self.record.with_tags(**changes))]
 
 
 async def run(ctx: AuditContext, out: Collector) -> None:
-    out.skip("not implemented yet")
+    (parent, probes), nomail = await asyncio.gather(probe_all(ctx), sends_no_mail(ctx))
+    judge = _Judge(out, nomail)
+    failed = [p.answer for p in probes if not p.answer.ok] + ([parent] if not parent.ok else [])
+    for answer in failed:
+        out.failed(answer)
+    found = [p for p in probes if p.answer.outcome is Outcome.ANSWER and p.records]
+    out.data.update(probed=len(probes), domainkey=parent.outcome.value,
+                    unresolved=[p.selector.name for p in probes if not p.answer.ok],
+                    selectors=[_describe(p) for p in found])
+    for probe in probes:
+        _dangling(judge, probe)
+    usable = [_judge_record(judge, probe, text) for probe in found for text in probe.records]
+    if failed or any(usable):
+        return
+    _not_found(ctx, judge, parent, probes, found)
 
 
-CHECK = Check("dkim", "dkim", run)
+def _describe(probe: Probe) -> dict[str, object]:
+    keys = []
+    for text in probe.records:
+        record = parse_dkim(text)
+        info = analyse_key(record)
+        keys.append({"key_type": info.kind, "bits": info.bits, "problem": info.problem,
+                     "testing": record.testing, "hashes": list(record.hashes or ()),
+                     "services": list(record.services), "record": text})
+    return {"selector": probe.selector.name, "name": probe.owner, "provider": probe.selector.provider,
+            "cnames": [n.to_text(omit_final_dot=True) for n in probe.answer.cnames], "keys": keys}
+
+
+def _chain(probe: Probe) -> list[str]:
+    names = [probe.name, *probe.answer.cnames]
+    return [f"{a.to_text()} CNAME {b.to_text()}" for a, b in itertools.pairwise(names)]
+
+
+def _dangling(judge: _Judge, probe: Probe) -> None:
+    if probe.answer.absent and probe.answer.cnames:
+        target = probe.answer.cnames[-1].to_text(omit_final_dot=True)
+        judge.add("dkim.selector.dangling", probe.owner, evidence=[*_chain(probe), probe.answer.describe()],
+                  selector=probe.selector.name, target=target, provider=probe.selector.provider)
+
+
+def _judge_record(judge: _Judge, probe: Probe, text: str) -> bool:
+    """Findings for one key record; True when it holds a key verifiers can use."""
+    key = _Key(judge, probe, text, parse_dkim(text))
+    info = analyse_key(key.record)
+    if key.record.errors:
+        key.add("dkim.syntax", problems="; ".join(key.record.errors))
+    if info.problem == "revoked":
+        key.add("dkim.key.revoked", remove=[dns_record(probe.name, "TXT", text)])
+        return False
+    if info.problem == "type":
+        key.add("dkim.key.type", key_type=key.record.key_type)
+        return False
+    if info.problem is not None:
+        key.add("dkim.key.invalid", variant=info.problem, key_type=info.kind)
+    _strength(key, info)
+    return _flags(key) and info.problem in (None, "pkcs1")
+
+
+def _strength(key: _Key, info: KeyInfo) -> None:
+    if info.kind != "rsa" or not info.bits or info.bits >= STRONG_RSA:
+        return
+    if info.bits < MIN_RSA:
+        key.add("dkim.key.weak", variant="broken", severity=Severity.HIGH, bits=info.bits)
+    elif info.bits == MIN_RSA:
+        key.add("dkim.key.weak", severity=Severity.MEDIUM, bits=info.bits)
+    else:
+        key.add("dkim.key.weak", variant="short", severity=Severity.LOW, bits=info.bits)
+
+
+def _flags(key: _Key) -> bool:
+    """t=, h= and s= findings; False when they make the key unusable for e-mail."""
+    record = key.record
+    if record.testing:
+        rest = ":".join(f for f in record.flags if f != "y") or None
+        key.add("dkim.key.testing", records=key.fixed(t=rest))
+    usable = True
+    if record.sha1_only or record.no_known_hash:
+        variant = "sha1" if record.sha1_only else "unknown"
+        key.add("dkim.key.hash", variant=variant, records=key.fixed(h=None), hashes=":".join(record.hashes or ()))
+        usable = False
+    if not record.covers_email:
+        key.add("dkim.key.service", records=key.fixed(s=None), services=":".join(record.services))
+        usable = False
+    return usable
+
+
+def _not_found(ctx: AuditContext, judge: _Judge, parent: Answer, probes: list[Probe], found: list[Probe]) -> None:
+    subject = f"_domainkey.{ctx.domain}"
+    names = ", ".join(p.selector.name for p in probes)
+    evidence = [parent.describe()] + ([f"{len(probes)} selectors asked: {names}"] if probes else [])
+    if found:
+        variant = "unusable"
+    elif judge.nomail:
+        variant = "nomail"
+    elif parent.outcome is Outcome.NXDOMAIN:
+        variant = "nxdomain"
+    elif parent.outcome is Outcome.NODATA:
+        variant = "exists"
+    else:
+        variant = "unknown"
+    severity = Severity.LOW if variant == "exists" else None
+    judge.add("dkim.not_found", subject, variant=variant, severity=severity, evidence=evidence,
+              count=len(probes), selectors=", ".join(p.selector.name for p in found))
+
+
+CHECK = Check("dkim", "DKIM keys: selector discovery and key strength", run)
