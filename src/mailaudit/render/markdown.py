@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from ..fixplan import Step, plan
 from ..model import DomainReport, Finding
 from . import RenderOptions
 from .escape import escape_text
@@ -48,11 +49,12 @@ def md_code(lines: Sequence[str], lang: str = "text", limit: int | None = _LIMIT
 
 def render(reports: Sequence[DomainReport], options: RenderOptions) -> str:
     words = ui(options.lang)
+    lang = options.lang
     lines = [f"# {words['report_title']}", ""]
     if len(reports) > 1:
         lines.extend(_index(reports, words))
     for report in reports:
-        lines.extend(_domain(report, words))
+        lines.extend(_domain(report, words, lang))
     if options.fail_on is not None:
         lines.append(f"_{md_text(words['fail_on'].format(level=words[options.fail_on.value]))}_")
     lines.append(f"_{words['generated_by']}_")
@@ -75,7 +77,7 @@ def _index(reports: Sequence[DomainReport], words: Mapping[str, str]) -> list[st
     return [*lines, ""]
 
 
-def _domain(report: DomainReport, words: Mapping[str, str]) -> list[str]:
+def _domain(report: DomainReport, words: Mapping[str, str], lang: str) -> list[str]:
     lines = [f"## {md_text(report.domain)}", "", _grade_text(grade(report), words), ""]
     lines.extend(f"> {md_text(note)}" for note in report.notes)
     lines.extend([f"| {words['check']} | {words['status']} | {words['note']} |", "|---|---|---|"])
@@ -84,6 +86,11 @@ def _domain(report: DomainReport, words: Mapping[str, str]) -> list[str]:
         status = words.get(check.status.value, check.status.value)
         lines.append(f"| {md_text(check_label(words, check.id))} | {status} | {md_text(note, 300)} |")
     lines.append("")
+    steps = plan(report, lang).steps
+    if steps:
+        lines.extend([f"### {words['plan']}", ""])
+        for step in steps:
+            lines.extend(_step(step, words))
     findings = sorted_findings(report)
     if not findings:
         return [*lines, words["no_findings"], ""]
@@ -91,6 +98,19 @@ def _domain(report: DomainReport, words: Mapping[str, str]) -> list[str]:
     for number, finding in enumerate(findings, 1):
         lines.extend(_finding(number, finding, words))
     return lines
+
+
+def _step(step: Step, words: Mapping[str, str]) -> list[str]:
+    later = f" _({words['later']}: {words['later_note']})_" if step.later else ""
+    lines = [f"{step.number}. **{md_text(step.title)}**{later}", ""]
+    lines.extend(f"   - {md_text(action)}" for action in step.actions)
+    for label, records in ((words["remove"], step.remove), (words["publish"], step.publish)):
+        if records:
+            block = md_code([zone_line(r) for r in records], "dns")
+            lines.extend(["", f"   {label}:", "", *(f"   {line}" for line in block)])
+    if step.wait:
+        lines.extend(["", f"   {words['wait']}: {md_text(step.wait)}"])
+    return [*lines, ""]
 
 
 def _finding(number: int, finding: Finding, words: Mapping[str, str]) -> list[str]:
