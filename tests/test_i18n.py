@@ -88,5 +88,4 @@ def test_ui_words_exist_in_both_languages():
 
 def test_docs_mention_languages():
     docs = pathlib.Path(__file__).resolve().parent.parent / "docs" / "reports.md"
-    if docs.exists():
-        assert "--lang" in docs.read_text(encoding="utf-8")
+    assert "--lang id" in docs.read_text(encoding="utf-8")
