@@ -80,7 +80,7 @@ def test_softfail_with_enforced_dmarc_is_low_and_says_why(spf_audit):
         ("open", "spf.all.pass", Severity.CRITICAL, "v=spf1 a -all"),
         ("noall", "spf.all.missing", Severity.MEDIUM, "v=spf1 ip4:94.130.12.5 -all"),
         ("afterall", "spf.all.not_last", Severity.LOW, "v=spf1 ip4:94.130.12.5 -all"),
-        ("viaredirect", "spf.all.softfail", Severity.MEDIUM, "v=spf1 ip4:94.130.12.8 -all"),
+        ("viaredirect", "spf.all.softfail", Severity.MEDIUM, "v=spf1 ip4:94.130.12.6 include:softtail.spf.test -all"),
         ("brokeninc", "spf.include.missing", Severity.HIGH, "v=spf1 include:_spf.provider.test -all"),
         ("notspf", "spf.include.missing", Severity.HIGH, "v=spf1 -all"),
         ("badinc", "spf.include.invalid", Severity.HIGH, "v=spf1 -all"),
@@ -94,10 +94,23 @@ def test_verdicts_and_pasteable_fixes(spf_audit, name, finding_id, severity, fix
     assert fix_values(finding) == [fixed]
 
 
-def test_all_verdict_follows_the_redirect_chain(spf_audit):
+def test_all_verdict_follows_the_redirect_chain_and_fixes_the_own_record(spf_audit):
     finding = only(spf_audit("viaredirect"), "spf.all.softfail")
-    assert finding.subject == "softtail.spf.test"
-    assert finding.fix.records[0].name == "softtail.spf.test."
+    assert finding.subject == "viaredirect.spf.test"
+    assert finding.evidence == (
+        "viaredirect.spf.test TXT v=spf1 ip4:94.130.12.6 redirect=softtail.spf.test",
+        "softtail.spf.test TXT v=spf1 ip4:94.130.12.8 ~all",
+    )
+    assert finding.fix.records[0].name == "viaredirect.spf.test."  # the redirect becomes an include
+
+
+def test_broken_include_in_a_third_party_record_gets_no_record_to_paste(dns_server):
+    server = dns_server("spf")
+    server.add("thirdparty.test", "TXT", '"v=spf1 include:gone.thirdparty.test -all"')
+    server.add("uses.spf.test", "TXT", '"v=spf1 include:thirdparty.test -all"')
+    report = audit("uses.spf.test", resolver=resolver_for(server), options=SPF_ONLY)
+    finding = only(report, "spf.include.missing")
+    assert finding.subject == "gone.thirdparty.test" and finding.fix.records == ()
 
 
 def test_lookup_limit_reports_the_whole_tree_and_costs(spf_audit):

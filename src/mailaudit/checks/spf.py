@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..addresses import parse_ip
 from ..answer import Outcome
-from ..model import Severity
+from ..model import DnsRecord, Severity
 from ..records.spf import (
     Mechanism,
     Qualifier,
     SpfRecord,
     all_moved_last,
     is_spf_record,
+    redirect_as_include,
     replace_all,
     with_term,
     without_term,
@@ -186,7 +187,8 @@ def _broken_targets(out: Collector, tree: SpfNode) -> None:
         problem, record = child.info.problem, parent.info.record
         if problem not in ("missing", "multiple", "syntax", "invalid") or record is None:
             continue
-        fixed = [dns_record(parent.domain, "TXT", without_term(record, child.term))]
+        ours = parent is tree or parent.domain.endswith("." + tree.domain)
+        fixed = [dns_record(parent.domain, "TXT", without_term(record, child.term))] if ours else []
         params: dict[str, Any] = {"parent": parent.domain, "term": child.term, "error": child.info.error}
         evidence = [f"{parent.domain} TXT {record.text}", child.info.error, *child.info.records]
         if problem == "missing":
@@ -246,32 +248,39 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode) -> N
     from .dmarc import dmarc_facts  # here, not at the top: dmarc -> posture -> spf would be a cycle
 
     holder = _policy_holder(tree)
-    record = holder.info.record
-    if record is None or (record.all is None and record.redirect is not None):
+    record, own = holder.info.record, tree.info.record
+    if record is None or own is None or (record.all is None and record.redirect is not None):
         return  # a broken or unresolvable redirect: reported elsewhere
     dmarc = await dmarc_facts(ctx)
     enforced = dmarc.enforced is True
-    new_all = "~all" if enforced else "-all"
-    evidence = [f"{holder.domain} TXT {record.text}"]
     first = record.all
-    params: dict[str, Any] = {"new_all": new_all, "dmarc": _dmarc_text(dmarc)}
+    evidence = [f"{n.domain} TXT {n.info.record.text}" for n in _redirect_chain(tree, holder) if n.info.record]
+    params: dict[str, Any] = {"dmarc": _dmarc_text(dmarc), "all_term": first.text if first else ""}
+
+    def fixed(new_all: str) -> list[DnsRecord]:
+        """The domain's own record with ``new_all``; a redirect to a record it does not control
+        becomes an include, so the ``all`` is the domain's."""
+        value = replace_all(own, new_all) if holder is tree else redirect_as_include(own, new_all)
+        return [dns_record(ctx.name, "TXT", value)]
+
+    new_all = "~all" if enforced else "-all"
     if first is None:
-        out.add("spf.all.missing", holder.domain, evidence=evidence,
-                records=[dns_record(holder.domain, "TXT", replace_all(record, new_all))], **params)
-        return
-    params["all_term"] = first.text
-    if first.qualifier is Qualifier.SOFTFAIL:
-        if enforced:
-            out.add("spf.all.softfail", holder.domain, variant="dmarc_enforced", severity=Severity.LOW,
-                    evidence=evidence, **params)
-        else:
-            out.add("spf.all.softfail", holder.domain, evidence=evidence,
-                    records=[dns_record(holder.domain, "TXT", replace_all(record, "-all"))], **params)
-        return
-    finding = {Qualifier.PASS: "spf.all.pass", Qualifier.NEUTRAL: "spf.all.neutral"}.get(first.qualifier)
-    if finding is not None:
-        out.add(finding, holder.domain, evidence=evidence,
-                records=[dns_record(holder.domain, "TXT", replace_all(record, new_all))], **params)
+        out.add("spf.all.missing", evidence=evidence, records=fixed(new_all), new_all=new_all, **params)
+    elif first.qualifier is Qualifier.SOFTFAIL and enforced:
+        out.add("spf.all.softfail", variant="dmarc_enforced", severity=Severity.LOW, evidence=evidence,
+                new_all="~all", **params)
+    elif first.qualifier is Qualifier.SOFTFAIL:
+        out.add("spf.all.softfail", evidence=evidence, records=fixed("-all"), new_all="-all", **params)
+    elif first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL):
+        finding = "spf.all.pass" if first.qualifier is Qualifier.PASS else "spf.all.neutral"
+        out.add(finding, evidence=evidence, records=fixed(new_all), new_all=new_all, **params)
+
+
+def _redirect_chain(tree: SpfNode, holder: SpfNode) -> list[SpfNode]:
+    chain = [tree]
+    while chain[-1] is not holder:
+        chain.append(next(c for c in chain[-1].children if c.via == "redirect"))
+    return chain
 
 
 async def _null_mx(ctx: AuditContext, out: Collector, record: SpfRecord) -> None:

@@ -396,3 +396,14 @@ def all_moved_last(record: SpfRecord) -> str:
                 if isinstance(t, Mechanism)), default=0)
     texts.insert(last, first.text)
     return record.rebuilt(tuple(texts))
+
+
+def redirect_as_include(record: SpfRecord, new_all: str) -> str:
+    """The record with ``redirect=X`` turned into ``include:X`` followed by ``new_all``: the
+    same lookups, with the ``all`` under the record owner's control."""
+    redirect = record.redirect
+    if redirect is None:
+        return replace_all(record, new_all)
+    mechanisms = [t.text for t in record.terms if isinstance(t, Mechanism)]
+    modifiers = [t.text for t in record.terms if isinstance(t, Modifier) and t is not redirect]
+    return record.rebuilt((*mechanisms, f"include:{redirect.value.text}", new_all, *modifiers))
