@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import pathlib
 
 import pytest
 
@@ -134,3 +135,14 @@ def test_domain_that_sends_no_mail_gets_nothing_above_info(zones):
     report = run(zones, "nomailweak.dkim.test")
     assert {f.severity.value for f in report.findings} == {"info"}
     assert report.check("dkim").status is Status.PASS
+
+
+def test_builtin_selectors_cover_common_providers_and_are_documented():
+    names = {s.name for s in BUILTIN}
+    common = {"k1", "smtp", "pic", "krs", "mailo", "dkim", "default", "mail", "google", "selector1", "selector2",
+              "s1", "s2", "mandrill", "mx", "pdk1", "pdk2", "zoho", "everlytickey1", "everlytickey2"}
+    assert common <= names and len(names) == len(BUILTIN)
+    assert all(s.provider and s.source for s in BUILTIN)
+    doc = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "dmarc-dkim.md").read_text()
+    missing = [s.name for s in BUILTIN if f"| `{s.name}` | {s.provider} | {s.source} |" not in doc]
+    assert missing == [], "docs/dmarc-dkim.md does not list these built-in selectors as selectors.py has them"

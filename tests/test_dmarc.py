@@ -217,3 +217,10 @@ def test_domain_that_sends_no_mail_gets_reject(zones):
     f = found(run(zones, "nomailnone.dmarc.test"))
     assert f["dmarc.policy.none"].variant == "nomail"
     assert f["dmarc.policy.none"].fix.records[0].value == "v=DMARC1; p=reject"
+
+
+def test_timeout_on_report_authorisation_is_error_not_unauthorized(zones):
+    zones.timeout("external.dmarc.test._report._dmarc.unauth.reports.test", "TXT")
+    report = run(zones, "external.dmarc.test", timeout=0.2)
+    assert report.check("dmarc").status is Status.ERROR
+    assert "dmarc.rua.unauthorized" not in found(report)
