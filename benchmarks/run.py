@@ -69,20 +69,23 @@ def measure(cmd: Sequence[str], out_path: pathlib.Path, rig: knotrig.KnotRig | N
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
-def mailaudit_cmd(domain_file: pathlib.Path, address: str, extra: Sequence[str]) -> list[str]:
-    return [sys.executable, "-m", "mailaudit", "batch", str(domain_file), "--nameserver", address,
+def mailaudit_cmd(domain_file: pathlib.Path, address: str, extra: Sequence[str], prototype: bool = False) -> list[str]:
+    launcher = [str(HERE / "prototype_cli.py")] if prototype else ["-m", "mailaudit"]
+    return [sys.executable, *launcher, "batch", str(domain_file), "--nameserver", address,
             "--format", "jsonl", "--fail-on", "never", *extra]
 
 
 def run_mailaudit(rig: knotrig.KnotRig, wl: workload.Workload, domain_file: pathlib.Path,
-                  tmp: pathlib.Path, extra: Sequence[str] = ()) -> Run:
-    out = tmp / "mailaudit.jsonl"
-    wall, cpu, rss = measure(mailaudit_cmd(domain_file, rig.address, [*wl.dnsbl_args, *extra]), out, rig)
+                  tmp: pathlib.Path, extra: Sequence[str] = (), prototype: bool = False) -> Run:
+    out = tmp / ("prototype.jsonl" if prototype else "mailaudit.jsonl")
+    cmd = mailaudit_cmd(domain_file, rig.address, [*wl.dnsbl_args, *extra], prototype)
+    wall, cpu, rss = measure(cmd, out, rig)
     lines = out.read_text().splitlines()
     errors = sum(1 for line in lines if any(c["status"] == "error" for c in json.loads(line)["checks"]))
     stats = rig.stats()
-    return Run("mailaudit batch (full audit)", len(lines), wall, cpu, rss, stats.total, stats.repeated,
-               len(lines), errors)
+    label = "mailaudit + do53.py transport" if prototype else "mailaudit batch (full audit)"
+    note = "prototype, benchmarks/do53.py" if prototype else ""
+    return Run(label, len(lines), wall, cpu, rss, stats.total, stats.repeated, len(lines), errors, note=note)
 
 
 def run_checkdmarc(rig: knotrig.KnotRig, domain_file: pathlib.Path, tmp: pathlib.Path, threads: int,
@@ -128,16 +131,22 @@ def main_compare(args: argparse.Namespace, tmp: pathlib.Path) -> None:
     with knotrig.KnotRig(wl.zone_dir, delay_ms=args.delay_ms, proxy=True) as rig:
         runs = [run_mailaudit(rig, wl, domain_file, tmp, args.mailaudit_arg)]
         print(f"mailaudit: {runs[0].wall:.2f}s", file=sys.stderr)
+        if args.prototype:
+            runs.append(run_mailaudit(rig, wl, domain_file, tmp, args.mailaudit_arg, prototype=True))
         if not args.no_checkdmarc:
             runs.append(run_checkdmarc(rig, domain_file, tmp, args.threads, len(wl.domains)))
             print(f"checkdmarc x{args.threads}: {runs[-1].wall:.2f}s", file=sys.stderr)
             if args.serial_sample:
                 runs.append(run_checkdmarc(rig, sample, tmp, 1, len(wl.domains)))
     print(table(runs, len(wl.domains), args.delay_ms))
-    if len(runs) == 3:
-        print(f"\nmailaudit is {runs[2].total_wall / runs[0].wall:.1f}x faster than serial checkdmarc "
-              f"(target 30x) and {runs[1].wall / runs[0].wall:.1f}x faster than checkdmarc with "
-              f"{args.threads} threads (target 3x); repeated questions in the batch: {runs[0].repeated} (target 0)")
+    by_label = {r.label: r for r in runs}
+    threaded = by_label.get(f"checkdmarc {args.threads} threads")
+    serial = by_label.get("checkdmarc serial")
+    for ours in runs:
+        if ours.label.startswith("mailaudit") and threaded and serial:
+            print(f"\n{ours.label}: {serial.total_wall / ours.wall:.1f}x faster than serial checkdmarc "
+                  f"(target 30x), {threaded.wall / ours.wall:.1f}x faster than checkdmarc with "
+                  f"{args.threads} threads (target 3x); repeated questions: {ours.repeated} (target 0)")
 
 
 def main_memory(args: argparse.Namespace, tmp: pathlib.Path) -> None:
@@ -164,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serial-sample", type=int, default=24,
                         help="domains for serial checkdmarc (its time is extrapolated; 0 skips it)")
     parser.add_argument("--no-checkdmarc", action="store_true")
+    parser.add_argument("--prototype", action="store_true",
+                        help="also run mailaudit with the proposed transport (benchmarks/do53.py)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--memory", action="store_true", help="peak RSS at 5,000 vs 50,000 domains instead")
     parser.add_argument("--memory-domains", type=int, default=50_000)
