@@ -25,7 +25,7 @@ from .base import AuditContext, Check, Collector
 from .mx import mx_facts
 from .spf import spf_facts
 
-PER_LIST_CONCURRENCY = 8  # questions in flight to one list at a time, run-wide
+PER_LIST_CONCURRENCY = 16  # questions in flight to one list at a time, run-wide
 MAX_SPF_ADDRESSES = 10  # SPF-authorised single hosts looked up per domain
 _TXT_LIMIT = 300
 
