@@ -54,12 +54,13 @@ def test_policy_none_next_stage(zones):
     finding = f["dmarc.policy.none"]
     assert finding.severity.value == "medium" and finding.subject == "_dmarc.none.dmarc.test"
     assert finding.fix.records[0].value == "v=DMARC1; p=quarantine; rua=mailto:d@none.dmarc.test"
-    assert "p=reject" in finding.fix.summary
+    assert "p=reject" in finding.fix.summary and "placeholder" not in finding.fix.summary
     assert "dmarc.rua.missing" not in f
 
 
 def test_policy_none_without_reports_first_collects(zones):
     f = found(run(zones, "nonenorua.dmarc.test"))
+    assert f["dmarc.policy.none"].variant == "collect" and "placeholder" in f["dmarc.policy.none"].fix.summary
     assert f["dmarc.policy.none"].fix.records[0].value == (
         "v=DMARC1; p=none; rua=mailto:dmarc-reports@nonenorua.dmarc.test"
     )

@@ -252,8 +252,11 @@ def _policy(ctx: AuditContext, out: Collector, facts: DmarcFacts, nomail: bool) 
                 records=[dns_record(target, "TXT", value)])
         return
     rua = report_address(facts.policy_domain or ctx.domain)
+    collects = any(u.usable for u in record.rua)
     variant = "absent" if record.p is None else ("inherited" if facts.inherited else "default")
-    if not any(u.usable for u in record.rua):
+    if variant == "default" and not collects:
+        variant = "collect"
+    if not collects:
         value = record.with_tags(rua=rua) if record.p else record.with_tags(p="none", rua=rua)
         out.add("dmarc.policy.none", owner, variant=variant, evidence=shown,
                 records=[dns_record(owner, "TXT", value)], rua=rua)
