@@ -49,7 +49,8 @@ def test_spf_before_dmarc_monitoring_before_enforcement():
     assert phases == ["spf", "monitor", "reputation", "quarantine", "reject"]
     assert [s.number for s in steps] == [1, 2, 3, 4, 5]
     spf = steps[0]
-    assert spf.publish == (txt("v=spf1 include:relay.example a:old.shop.example -all"),)  # one merged record
+    # ptr goes now; ~all stays, because DMARC enforcement (later) makes -all unnecessary
+    assert spf.publish == (txt("v=spf1 include:relay.example a:old.shop.example ~all"),)
     assert spf.remove == (txt(SPF_NOW),)  # the record in force goes, so there is never two
     monitor = steps[1]
     assert monitor.publish == (txt(f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{D}", DMARC),)
@@ -57,9 +58,20 @@ def test_spf_before_dmarc_monitoring_before_enforcement():
     quarantine, reject = steps[3], steps[4]
     assert quarantine.later and reject.later
     assert quarantine.remove == monitor.publish
+    assert ("spf.all.softfail", D) in quarantine.findings
     assert quarantine.publish == (txt(f"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{D}", DMARC),)
     assert reject.remove == quarantine.publish
     assert reject.publish == (txt(f"v=DMARC1; p=reject; rua=mailto:dmarc-reports@{D}", DMARC),)
+
+
+def test_softfail_is_tightened_when_dmarc_stays_unenforced():
+    spf = CheckResult("spf", Status.WARN, (
+        f("spf.ptr", Severity.MEDIUM, [txt("v=spf1 mx ~all")]),
+        f("spf.all.softfail", Severity.MEDIUM, [txt("v=spf1 mx ptr -all")]),
+    ), data=(("record", "v=spf1 mx ptr ~all"),))
+    [step] = plan(report(spf)).steps
+    assert step.publish == (txt("v=spf1 mx -all"),)  # both proposals merged into one record
+    assert step.remove == (txt("v=spf1 mx ptr ~all"),)
 
 
 def test_no_mail_domain_is_locked_down_in_one_step():
@@ -131,6 +143,24 @@ def test_outputs_and_hostile_text_cannot_add_a_zone_line():
     data = plan_dict(result)
     assert [s["step"] for s in data["steps"]] == list(range(1, len(result.steps) + 1))
     assert plan_text(plan(r, "id")).startswith("Rencana perbaikan untuk shop.example")
+
+
+def test_plans_from_dns(dns_server):
+    from mailaudit import AuditOptions, audit
+
+    from .conftest import resolver_for
+
+    r = resolver_for(dns_server("render"))
+    options = AuditOptions(dnsbl=False)
+    nomail = plan(audit("nomail.render.test", resolver=r, options=options))
+    assert nomail.no_mail and [s.phase for s in nomail.steps] == ["nomail"]
+    assert nomail.steps[0].publish == (txt("v=DMARC1; p=reject", "_dmarc.nomail.render.test."),)
+    staged = plan(audit("staged.render.test", resolver=r, options=options))
+    phases = [s.phase for s in staged.steps]
+    assert phases.index("spf") < phases.index("monitor") < phases.index("quarantine") < phases.index("reject")
+    assert [s.later for s in staged.steps if s.phase in ("quarantine", "reject")] == [True, True]
+    monitor = staged.steps[phases.index("monitor")]
+    assert monitor.publish[0].value.startswith("v=DMARC1; p=none; rua=mailto:")
 
 
 def test_fix_command_over_dns(dns_server):

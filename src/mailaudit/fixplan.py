@@ -25,6 +25,7 @@ PHASES = ("nomail", "receive", "spf", "dkim", "dmarc", "reputation", "other", "q
 _WAIT = {"receive": "wait_receive", "spf": "wait_spf", "dkim": "wait_dkim", "monitor": "wait_monitor",
          "quarantine": "wait_quarantine"}
 _NULL_MX = ("MX", "0 .")
+_UNENFORCED = ("dmarc.missing", "dmarc.policy.none")
 _NO_MAIL_VARIANTS = ("nomail", "no_mail")  # the checks' variants for a domain that sends no mail
 _NOTHING_TO_DO = (("spf.all.softfail", "dmarc_enforced"),)  # variants whose fix is "keep it as it is"
 
@@ -78,10 +79,16 @@ def plan(report: DomainReport, lang: str = "en") -> FixPlan:
     for finding in sorted(todo, key=lambda f: -f.severity.rank):
         phase = phase_of(finding)
         groups["nomail" if no_mail and phase in ("receive", "spf", "dmarc") else phase].append(finding)
+    # ~all stays: once DMARC is enforced it decides, and -all would only cost forwarded mail
+    softfail = [f for f in groups["spf"] if f.id == "spf.all.softfail"]
+    if softfail and any(f.id in _UNENFORCED for f in groups["dmarc"]):
+        groups["spf"] = [f for f in groups["spf"] if f not in softfail]
+    else:
+        softfail = []
     steps: list[Step] = []
     for phase in PHASES:
         if phase == "dmarc":
-            steps.extend(_dmarc_steps(report, groups[phase], text))
+            steps.extend(_dmarc_steps(report, groups[phase], text, softfail))
         elif groups[phase]:
             steps.append(_step(phase, groups[phase], report, text, no_mail))
     steps.sort(key=lambda s: PHASES.index(s.phase) if s.phase in PHASES else PHASES.index("dmarc"))
@@ -182,12 +189,13 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
 
 
-def _dmarc_steps(report: DomainReport, findings: list[Finding], text: Mapping[str, str]) -> list[Step]:
+def _dmarc_steps(report: DomainReport, findings: list[Finding], text: Mapping[str, str],
+                 deferred: list[Finding]) -> list[Step]:
     """Monitoring first; enforcement (quarantine, then reject) only as later steps."""
     if not findings:
         return []
     first = _step("dmarc", findings, report, text, False)
-    unenforced = [f for f in findings if f.id in ("dmarc.missing", "dmarc.policy.none")]
+    unenforced = [f for f in findings if f.id in _UNENFORCED]
     if not unenforced:
         return [first]
     current = current_records(report)
@@ -202,9 +210,9 @@ def _dmarc_steps(report: DomainReport, findings: list[Finding], text: Mapping[st
         steps.append(replace(first, phase="monitor", title=text["monitor"], publish=publish, remove=remove,
                              wait=text["wait_monitor"]))
     quarantine = parse_dmarc(record).with_tags(p="quarantine")
-    why = (text["enforce_why"], *_why(unenforced))
+    why = (text["enforce_why"], *_why([*unenforced, *deferred]))
     steps.append(Step(0, "quarantine", text["quarantine"], why, (DnsRecord(name, "TXT", quarantine),),
-                      (DnsRecord(name, "TXT", record),), (), tuple((f.id, f.subject) for f in unenforced),
+                      (DnsRecord(name, "TXT", record),), (), tuple((f.id, f.subject) for f in [*unenforced, *deferred]),
                       text["wait_quarantine"], True))
     final = parse_dmarc(quarantine).with_tags(p="reject")
     steps.append(Step(0, "reject", text["reject"], (text["reject_why"],), (DnsRecord(name, "TXT", final),),
