@@ -324,3 +324,12 @@ def test_empty_zone_selection_skips(dns_server):
     check = audit("clean.dnsbl.test", resolver=resolver_for(dns_server("dnsbl")),
                   options=options(dnsbl_zones=())).check("dnsbl")
     assert check.status is Status.SKIPPED
+
+
+def test_spf_authorised_host_listing_says_where_it_came_from(dns_server):
+    report = audit("manyhosts.dnsbl.test", resolver=resolver_for(dns_server("dnsbl")),
+                   options=options(dnsbl_zones=("bl.spamcop.net",)))
+    if report.check("dnsbl").datum("spf_hosts_skipped") == 0:
+        pytest.skip("spf_facts does not expose single hosts yet")
+    finding = listing(report, "94.130.14.1 bl.spamcop.net")
+    assert finding.id == "dnsbl.ip.listed" and "(SPF)" in finding.detail

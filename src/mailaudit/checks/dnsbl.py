@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import dns.exception
 import dns.name
 import dns.rdatatype
 
@@ -196,7 +197,7 @@ class _Targets:
 
 async def collect_targets(ctx: AuditContext, out: Collector) -> list[Target]:
     found = _Targets()
-    facts = await mx_facts(ctx)
+    facts, spf = await asyncio.gather(mx_facts(ctx), spf_facts(ctx))
     if not facts.answer.ok:
         out.failed(facts.answer)
     for host in facts.hosts:
@@ -206,22 +207,21 @@ async def collect_targets(ctx: AuditContext, out: Collector) -> list[Target]:
             found.add(address, f"MX {host.text}")
     for address in ctx.options.sending_ips:
         found.add(address, "sending IP")
-    await _spf_addresses(ctx, out, found)
+    await _spf_addresses(ctx, out, found, spf.single_hosts)
     out.data["skipped_addresses"] = found.skipped
     targets = [Target(ip, Kind.IP, tuple(src)) for ip, src in found.sources.items()]
     return [*targets, Target(ctx.domain, Kind.DOMAIN, ("domain",))]
 
 
-async def _spf_addresses(ctx: AuditContext, out: Collector, found: _Targets) -> None:
-    hosts = (await spf_facts(ctx)).single_hosts
-    addresses: list[str] = []
-    for host in hosts:
-        if parse_ip(host) is not None:
-            addresses.append(host)
-        elif len(addresses) < MAX_SPF_ADDRESSES * 2:
-            answers = await asyncio.gather(ctx.query(host, "A"), ctx.query(host, "AAAA"))
-            addresses.extend(a for answer in answers for a in answer.addresses())
-    fresh = list(dict.fromkeys(a for a in addresses if str(parse_ip(a)) not in found.sources))
+async def _spf_addresses(ctx: AuditContext, out: Collector, found: _Targets, hosts: tuple[str, ...]) -> None:
+    """Add the SPF record's single hosts (addresses, or names resolved to them), at most
+    MAX_SPF_ADDRESSES new ones; say how many were skipped."""
+    addresses = [h for h in hosts if parse_ip(h) is not None]
+    names = [_name_or_none(h) for h in hosts if parse_ip(h) is None][:MAX_SPF_ADDRESSES]
+    asks = [ctx.query(n, t) for n in names if n is not None for t in ("A", "AAAA")]
+    addresses += [a for answer in await asyncio.gather(*asks) for a in answer.addresses()]
+    fresh = list(dict.fromkeys(str(ip) for ip in map(parse_ip, addresses) if ip is not None))
+    fresh = [a for a in fresh if a not in found.sources]
     for address in fresh[:MAX_SPF_ADDRESSES]:
         found.add(address, "SPF")
     skipped = max(len(fresh) - MAX_SPF_ADDRESSES, 0)
@@ -229,6 +229,13 @@ async def _spf_addresses(ctx: AuditContext, out: Collector, found: _Targets) -> 
     if skipped:
         out.add("dnsbl.hosts.capped", ctx.domain, evidence=[f"{a} (SPF)" for a in fresh[MAX_SPF_ADDRESSES:][:20]],
                 skipped=skipped, limit=MAX_SPF_ADDRESSES)
+
+
+def _name_or_none(text: str) -> dns.name.Name | None:
+    try:
+        return dns.name.from_text(text)
+    except (dns.exception.DNSException, ValueError):
+        return None
 
 
 # -- the check ---------------------------------------------------------------------------------
