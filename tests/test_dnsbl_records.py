@@ -187,3 +187,15 @@ def test_builtin_set_is_alive_and_complete():
     assert {b.zone for b in BUILTIN if b.kind is Kind.DOMAIN} == {
         "dbl.spamhaus.org", "multi.surbl.org", "multi.uribl.com"}
     assert {b.zone for b in BUILTIN if b.dqs_zone} == {"zen.spamhaus.org", "dbl.spamhaus.org"}
+
+
+def test_hostile_answer_floods_are_judged_whole_and_kept_short():
+    flood = [f"127.0.{i // 256}.{i % 256}" for i in range(2, 2000)]
+    custom = blocklists.parse_zone("bl.custom.test")
+    result = classify(custom, flood)
+    assert result.verdict is Verdict.REFUSED  # 127.0.1.x and beyond are not generic listing codes
+    assert len(result.codes) <= 32 and len(result.reason) < 300
+    listed = classify(custom, [f"127.0.0.{i}" for i in range(2, 256)] * 3)
+    assert listed.verdict is Verdict.LISTED and len(listed.codes) == 32
+    hidden_error = classify(ZEN, ["127.0.0.2"] * 500 + ["127.255.255.254"])
+    assert hidden_error.verdict is Verdict.REFUSED

@@ -20,7 +20,7 @@ from ..addresses import parse_ip, special_range
 from ..answer import Answer, Outcome, failure
 from ..blocklists import Blocklist, Kind, check_dqs_key, query_zone, select
 from ..errors import InputError
-from ..records.dnsbl import Classified, Verdict, classify, probe_listed, probe_names, query_name
+from ..records.dnsbl import Classified, Verdict, classify, codes_text, probe_listed, probe_names, query_name
 from ..render.escape import escape_text
 from .base import AuditContext, Check, Collector
 from .mx import mx_facts
@@ -144,7 +144,7 @@ async def _probe(ctx: AuditContext, bl: Blocklist, zone: str, dqs_key: str | Non
 def _said(bl: Blocklist, target: str, answer: Answer) -> str:
     shown = query_name(bl, target)
     name = shown.to_text(omit_final_dot=True) if shown is not None else target
-    what = ", ".join(answer.addresses()) if answer.outcome is Outcome.ANSWER else answer.outcome.value
+    what = codes_text(answer.addresses()) if answer.outcome is Outcome.ANSWER else answer.outcome.value
     return f"{name} A: {what}"
 
 
@@ -276,7 +276,7 @@ def report(out: Collector, outcome: BlocklistRun) -> None:
             refused.setdefault(item.bl.zone, []).append(item)
     for items in refused.values():
         _report_refusal(out, items[0].bl, [i.result.reason for i in items if i.result],
-                        [f"{i.shown} A: {', '.join(i.result.codes)}" for i in items if i.result])
+                        [f"{i.shown} A: {codes_text(i.result.codes)}" for i in items if i.result])
     out.data["lists"] = [list_data(h) for h in outcome.lists]
     out.data["results"] = [result_data(i) for i in outcome.lookups]
     out.data["listed"] = sum(1 for i in outcome.lookups if i.status == "listed")
@@ -304,7 +304,7 @@ def _report_listing(out: Collector, item: Lookup) -> None:
     result, bl, target = item.result, item.bl, item.target
     assert result is not None
     is_ip = target.kind is Kind.IP
-    evidence = [f"{item.shown} A: {', '.join(result.codes)} ({bl.name}: {result.describe()})"]
+    evidence = [f"{item.shown} A: {codes_text(result.codes)} ({bl.name}: {result.describe()})"]
     if item.txt:
         evidence.append(f"{item.shown} TXT: {item.txt}")
     out.add(
@@ -318,7 +318,7 @@ def _report_listing(out: Collector, item: Lookup) -> None:
         sources=", ".join(target.sources),
         list=bl.name,
         zone=bl.zone,
-        codes=", ".join(result.codes),
+        codes=codes_text(result.codes),
         meaning=result.describe(),
         reason=item.txt,
         delist=bl.delist or "the list's web site",

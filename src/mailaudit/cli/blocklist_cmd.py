@@ -23,6 +23,7 @@ from ..dns import run_sync
 from ..domains import normalize
 from ..errors import InputError
 from ..options import AuditOptions
+from ..records.dnsbl import codes_text
 from ..render.escape import safe
 from ..render.jsonout import dumps, finding_dict
 from ..verdict import ExitCode
@@ -88,7 +89,7 @@ def render_table(outcome: BlocklistRun, out: Collector) -> str:
     for item in outcome.lookups:
         result = item.result
         what = result.describe() if result and result.meanings else (result.reason if result else "")
-        codes = ", ".join(result.codes) if result else (item.answer.error or "error")
+        codes = codes_text(result.codes) if result else (item.answer.error or "error")
         rows.append([safe(item.target.value), item.bl.zone, item.status, safe(codes), safe(what)])
     text = tabulate(rows, headers=["target", "list", "status", "answer", "meaning"]) if rows else "no lookups"
     notes = [f"{h.bl.zone}: {h.status}: {h.reason}" for h in outcome.lists if not h.usable]

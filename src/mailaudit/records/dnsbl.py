@@ -21,6 +21,7 @@ from ..model import Severity
 
 _LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 _GENERIC_LISTED = ipaddress.IPv4Network("127.0.0.0/24")
+_KEPT = 32  # answers kept per lookup for display
 
 
 class Verdict(enum.StrEnum):
@@ -106,26 +107,35 @@ def _join(labels: Sequence[str], zone: str) -> dns.name.Name | None:
 
 
 def classify(bl: Blocklist, answers: Iterable[str]) -> Classified:
-    """What the A records a list answered mean. No answers: not listed."""
+    """What the A records a list answered mean. No answers: not listed.
+
+    Every answer is judged; at most ``_KEPT`` of them are kept for display (hostile lists).
+    """
     codes = tuple(sorted(set(answers), key=_sort_key))
     if not codes:
         return Classified(Verdict.CLEAN)
+    kept = codes[:_KEPT]
     for code in codes:
         reason = refusal_reason(bl, code)
         if reason is not None:
-            return Classified(Verdict.REFUSED, codes, reason=reason)
-    meanings: list[Code] = []
+            return Classified(Verdict.REFUSED, kept, reason=reason)
+    meanings: dict[Code, None] = {}
     unknown: list[str] = []
     for code in codes:
         found = decode(bl, code)
-        if found:
-            meanings.extend(found)
-        else:
+        meanings.update(dict.fromkeys(found))
+        if not found:
             unknown.append(code)
     if unknown:
-        reason = f"answer {', '.join(unknown)} is not a code {bl.name} documents: not treated as a listing"
-        return Classified(Verdict.REFUSED, codes, reason=reason, unknown=tuple(unknown))
-    return Classified(Verdict.LISTED, codes, tuple(meanings))
+        reason = f"answer {codes_text(unknown)} is not a code {bl.name} documents: not treated as a listing"
+        return Classified(Verdict.REFUSED, kept, reason=reason, unknown=tuple(unknown[:_KEPT]))
+    return Classified(Verdict.LISTED, kept, tuple(meanings))
+
+
+def codes_text(codes: Sequence[str], limit: int = 8) -> str:
+    """'127.0.0.2, 127.0.0.4' with at most ``limit`` codes shown."""
+    shown = ", ".join(codes[:limit])
+    return shown + (f" (+{len(codes) - limit} more)" if len(codes) > limit else "")
 
 
 def refusal_reason(bl: Blocklist, code: str) -> str | None:
