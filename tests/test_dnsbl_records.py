@@ -72,6 +72,7 @@ def test_zen_codes_and_meanings():
     assert [c.label for c in several.meanings] == ["SBL", "XBL", "PBL"]
     assert classify(ZEN, ["127.0.0.11"]).meanings[0].label == "PBL"
     assert classify(ZEN, ["127.0.0.9"]).meanings[0].label == "DROP"
+    assert classify(ZEN, ["127.0.0.30"]).meanings[0].label == "BCL"
     assert classify(ZEN, []).verdict is Verdict.CLEAN
 
 

@@ -103,6 +103,7 @@ ZEN = Blocklist(
         Code("127.0.0.5", "XBL", "exploited host (XBL)"),
         Code("127.0.0.6", "XBL", "exploited host (XBL)"),
         Code("127.0.0.7", "XBL", "exploited host (XBL)"),
+        Code("127.0.0.30", "BCL", "Botnet Controller List, a botnet command-and-control server"),
         Code("127.0.0.9", "DROP", "Don't Route Or Peer, a hijacked or criminal network (also on the SBL)"),
         Code("127.0.0.10", "PBL", "policy block set by the ISP (the range should not send mail "
              "directly to other servers)"),
