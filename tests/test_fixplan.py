@@ -93,6 +93,8 @@ def test_mail_domain_without_mx_is_not_given_a_null_mx():
     [step] = plan(report(CheckResult("mx", Status.FAIL, (f("mx.missing", Severity.HIGH, [null_mx]),)))).steps
     assert step.publish == ()
     assert any("MX 0 ." in a for a in step.actions)
+    [step] = plan(report(CheckResult("mx", Status.FAIL, (f("mx.missing", Severity.HIGH, summary="register"),)))).steps
+    assert step.actions == ("register",)
 
 
 def test_monitoring_already_in_place_goes_straight_to_enforcement():
@@ -193,3 +195,12 @@ def test_replaced_key_record_quoted_in_evidence_is_removed():
     assert step.phase == "dkim"
     assert step.remove == (txt(now, owner),)
     assert step.publish == (txt("v=DKIM1; k=rsa; p=AAAA", owner),)  # both fixes in one record
+
+
+def test_fix_command_usage_errors_exit_2(capsys):
+    from mailaudit.cli import main
+
+    assert main(["fix", "bad domain!"]) == 2
+    assert main(["fix", "example.com", "--offline"]) == 2
+    assert main(["fix", "example.com", "--format", "html"]) == 2
+    assert "Traceback" not in capsys.readouterr().err

@@ -116,6 +116,8 @@ def _step(phase: str, findings: list[Finding], report: DomainReport, text: Mappi
             records = [r for r in records if r not in nulls]
             if nulls:
                 actions.append(text["no_mx_record"].format(record=f"{nulls[0].name} MX 0 ."))
+            else:
+                actions.append(finding.fix.summary)
         elif finding.fix.summary:
             actions.append(finding.fix.summary)
         proposals.extend(records)
