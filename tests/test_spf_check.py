@@ -249,3 +249,16 @@ def test_100kb_record_and_huge_macros(tmp_path):
                    options=AuditOptions(checks=("spf",), sending_ips=("94.130.12.1",)))
     assert only(macros, "spf.ip.not_authorized").params  # evaluated to an answer, no crash
     assert time.monotonic() - started < 15
+
+
+def test_thousands_of_dns_terms_cost_a_bounded_number_of_questions(dns_server):
+    server = dns_server("spf")
+    terms = " ".join(f"a:h{i}.spf.test include:i{i}.spf.test" for i in range(1200))
+    server.add("flood.spf.test", "TXT", txt(f"v=spf1 {terms} -all"))  # ~48 KB, over TCP
+    started = time.monotonic()
+    report = audit("flood.spf.test", resolver=resolver_for(server, timeout=2), options=SPF_ONLY)
+    assert time.monotonic() - started < 10
+    finding = only(report, "spf.lookups.exceeded")
+    assert "needs at least 2400 DNS lookups" in finding.detail
+    assert server.total < 200  # not 2400 lookups: only the first terms and nodes are resolved
+    assert report.check("spf").status is Status.FAIL

@@ -30,6 +30,8 @@ from .spf import MAX_NAMES, to_name
 
 MAX_NODES = 64
 MAX_DEPTH = 12
+MAX_RESOLVED = 20  # DNS terms of one record whose targets are looked up; the rest are only counted
+PAST_LIMIT = "not looked up: far past the 10-lookup limit"
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -169,7 +171,10 @@ async def fetch_node(resolver: Resolver, domain: str) -> NodeInfo:
         record = parse_record(records[0])
     except SpfSyntaxError as err:
         return NodeInfo(domain, records, problem="syntax", error=str(err), txt=txt)
-    results = await asyncio.gather(*(_cost(resolver, domain, t) for t in evaluated_terms(record)))
+    dns_terms = [t for t in evaluated_terms(record) if t.queries_dns]
+    results = await asyncio.gather(*(_cost(resolver, domain, t) for t in dns_terms[:MAX_RESOLVED]))
+    results += [_Result(TermCost(t.text, _kind(t), _static_target(domain, t), note=PAST_LIMIT))
+                for t in dns_terms[MAX_RESOLVED:]]
     costs = tuple(r.cost for r in results if r.cost is not None)
     networks = tuple(n for r in results for n in r.networks)
     failures = tuple(f for r in results for f in r.failures)
@@ -186,13 +191,20 @@ class _Result:
     failures: tuple[Answer, ...] = ()
 
 
+def _static_target(domain: str, term: Term) -> str | None:
+    """The name a term looks up, when it has no macros (the current domain when it names none)."""
+    spec = term.value if isinstance(term, Modifier) else term.domain
+    if spec is None:
+        return domain
+    return None if spec.has_macros else spec.literal.removesuffix(".")
+
+
 async def _cost(resolver: Resolver, domain: str, term: Term) -> _Result:
     if not term.queries_dns:
         return _Result(None)
-    spec = term.value if isinstance(term, Modifier) else term.domain
-    if spec is not None and spec.has_macros:
+    target = _static_target(domain, term)
+    if target is None:
         return _Result(TermCost(term.text, _kind(term), None, note="macros: depends on the sender"))
-    target = spec.literal.removesuffix(".") if spec is not None else domain
     name = to_name(target)
     if name is None:
         return _Result(TermCost(term.text, _kind(term), target, note="not a valid DNS name"))
@@ -267,11 +279,11 @@ async def _node(
     if key in path:
         return SpfNode(NodeInfo(domain), via, term, qualifier, loop=True, depth=depth)
     budget.nodes += 1
+    if budget.nodes > MAX_NODES or depth > MAX_DEPTH:  # not even fetched: hostile trees end here
+        return SpfNode(NodeInfo(key), via, term, qualifier, truncated=True, depth=depth)
     info = await fetch(key)
     if info.record is None:
         return SpfNode(info, via, term, qualifier, depth=depth)
-    if budget.nodes > MAX_NODES or depth >= MAX_DEPTH:
-        return SpfNode(info, via, term, qualifier, truncated=True, depth=depth)
     targets = [
         (c, t) for c, t in zip(info.costs, _dns_terms(info), strict=True)
         if c.kind in ("include", "redirect") and c.target is not None
