@@ -262,3 +262,17 @@ def test_thousands_of_dns_terms_cost_a_bounded_number_of_questions(dns_server):
     assert "needs at least 2400 DNS lookups" in finding.detail
     assert server.total < 200  # not 2400 lookups: only the first terms and nodes are resolved
     assert report.check("spf").status is Status.FAIL
+
+
+def test_finding_keys_are_unique_per_domain(dns_server):
+    server = dns_server("spf")
+    server.add("twoptr.spf.test", "TXT", '"v=spf1 ptr ptr:amx.spf.test include:nothere.spf.test '
+                                         'include:nothere.spf.test -all"')
+    server.add("sid.spf.test", "TXT", '"spf2.0/pra -all"')
+    server.add("sid.spf.test", "TXT", '"spf2.0/mfrom -all"')
+    resolver = resolver_for(server)
+    for name in ("twoptr", "sid", "toomany", "voidy", "brokeninc", "manymx", "loop1", "basic"):
+        report = audit(f"{name}.spf.test", resolver=resolver,
+                       options=AuditOptions(checks=("spf",), sending_ips=("5.6.7.8", "5.6.7.9")))
+        keys = [f.key for f in report.findings]
+        assert len(keys) == len(set(keys)), (name, keys)

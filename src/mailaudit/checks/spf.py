@@ -102,9 +102,9 @@ async def run(ctx: AuditContext, out: Collector) -> None:
 
 async def _side_records(ctx: AuditContext, out: Collector, info: NodeInfo) -> None:
     """SPF (type 99) records and Sender ID (spf2.0) records: informational."""
-    for text in info.txt:
-        if text[:7].lower() == "spf2.0/":
-            out.add("spf.senderid", evidence=[text], record=text)
+    sender_id = [text for text in info.txt if text[:7].lower() == "spf2.0/"]
+    if sender_id:
+        out.add("spf.senderid", evidence=sender_id, record="; ".join(sender_id))
     answer = await ctx.query(ctx.name, "SPF")
     if not answer.ok:
         out.failed(answer)
@@ -183,10 +183,14 @@ def _edges(node: SpfNode) -> Iterator[tuple[SpfNode, SpfNode]]:
 
 
 def _broken_targets(out: Collector, tree: SpfNode) -> None:
+    reported: set[str] = set()
     for parent, child in _edges(tree):
         problem, record = child.info.problem, parent.info.record
         if problem not in ("missing", "multiple", "syntax", "invalid") or record is None:
             continue
+        if child.domain in reported:  # one finding per broken target, however often it is named
+            continue
+        reported.add(child.domain)
         ours = parent is tree or parent.domain.endswith("." + tree.domain)
         fixed = [dns_record(parent.domain, "TXT", without_term(record, child.term))] if ours else []
         params: dict[str, Any] = {"parent": parent.domain, "term": child.term, "error": child.info.error}
@@ -203,13 +207,13 @@ def _term_findings(out: Collector, tree: SpfNode) -> None:
         record = node.info.record
         if record is None or node.loop:
             continue
-        for cost in node.info.costs:
-            if cost.note.startswith("more than"):
-                out.add("spf.mx.too_many", node.domain, evidence=[record.text, cost.note],
-                        term=cost.text, target=cost.target or "")
-        for term in record.mechanisms:
-            if term.kind == "ptr":
-                out.add("spf.ptr", node.domain, evidence=[record.text], term=term.text)
+        too_many = [c for c in node.info.costs if c.note.startswith("more than")]
+        if too_many:
+            out.add("spf.mx.too_many", node.domain, evidence=[record.text, *(c.note for c in too_many)],
+                    term=", ".join(c.text for c in too_many), target=", ".join(c.target or "" for c in too_many))
+        ptr = [t.text for t in record.mechanisms if t.kind == "ptr"]
+        if ptr:
+            out.add("spf.ptr", node.domain, evidence=[record.text], term=", ".join(ptr))
 
 
 def _order(out: Collector, domain: str, record: SpfRecord) -> None:
