@@ -225,3 +225,11 @@ def test_timeout_on_report_authorisation_is_error_not_unauthorized(zones):
     report = run(zones, "external.dmarc.test", timeout=0.2)
     assert report.check("dmarc").status is Status.ERROR
     assert "dmarc.rua.unauthorized" not in found(report)
+
+
+def test_longest_domain_name_does_not_break_discovery(zones):
+    domain = ".".join(["a" * 60] * 3) + "." + "b" * 54 + ".dmarc.test"  # 250 octets: no room for _dmarc
+    assert len(dns.name.from_text(domain).to_wire()) == 250
+    report = audit(domain, resolver=resolver_for(zones), options=AuditOptions(checks=("dmarc", "dkim")))
+    assert "internal error" not in " ".join(c.error or "" for c in report.checks)
+    assert report.check("dmarc").status is not Status.ERROR

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import dns.exception
 import dns.name
+import dns.rdatatype
 
 from ..answer import Answer, Outcome
 from ..model import DnsRecord, Severity
@@ -52,7 +53,10 @@ def _selector_name(selector: str, base: dns.name.Name) -> dns.name.Name | None:
 async def probe_all(ctx: AuditContext) -> tuple[Answer, list[Probe]]:
     """Ask ``_domainkey.<domain>``; unless it is NXDOMAIN (RFC 8020: nothing exists below it),
     ask every selector concurrently (the resolver follows CNAMEs)."""
-    base = dns.name.Name((b"_domainkey", *ctx.name.labels))
+    try:
+        base = dns.name.Name((b"_domainkey", *ctx.name.labels))
+    except dns.name.NameTooLong:  # no such name can exist, so no key exists below it
+        return Answer(ctx.name, dns.rdatatype.TXT, Outcome.NXDOMAIN), []
     parent = await ctx.query(base, "TXT")
     if parent.outcome is Outcome.NXDOMAIN:
         return parent, []

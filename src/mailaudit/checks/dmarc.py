@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 import dns.exception
 import dns.name
+import dns.rdatatype
 
-from ..answer import Answer
+from ..answer import Answer, Outcome
 from ..model import DnsRecord
 from ..records.dmarc import DmarcRecord, ReportUri, is_dmarc, looks_like_spf, parse_dmarc, weaker
 from .base import AuditContext, Check, Collector, dns_record
 from .posture import sends_no_mail
 
+TXT = dns.rdatatype.TXT
 MAX_WALK = 8  # RFC 9989 section 4.10: at most eight DNS queries for one policy discovery
 
 
@@ -77,7 +79,11 @@ def walk_targets(name: dns.name.Name) -> list[dns.name.Name]:
 
 
 async def _level(ctx: AuditContext, domain: dns.name.Name) -> Level:
-    answer = await ctx.query(dns.name.Name((b"_dmarc", *domain.labels)), "TXT")
+    try:
+        owner = dns.name.Name((b"_dmarc", *domain.labels))
+    except dns.name.NameTooLong:  # no such name can exist, so it holds no record
+        return Level(domain.to_text(omit_final_dot=True), Answer(domain, TXT, Outcome.NXDOMAIN))
+    answer = await ctx.query(owner, "TXT")
     records = tuple(t for t in answer.texts() if is_dmarc(t))
     return Level(domain.to_text(omit_final_dot=True), answer, records)
 
