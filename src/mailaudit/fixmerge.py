@@ -8,10 +8,11 @@ proposal's changes (relative to the record in force) to that record at once. Pur
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 
 from .records.dmarc import is_dmarc, parse_dmarc, split_tags
 
-_STRICTNESS = {"-": 3, "~": 2, "?": 1, "+": 0}
+_STRICTNESS = MappingProxyType({"-": 3, "~": 2, "?": 1, "+": 0})
 
 
 def is_spf(value: str) -> bool:

@@ -22,8 +22,6 @@ from .model import CheckResult, DnsRecord, DomainReport, Finding, Severity
 from .records.dmarc import parse_dmarc
 
 PHASES = ("nomail", "receive", "spf", "dkim", "dmarc", "reputation", "other", "quarantine", "reject")
-_WAIT = {"receive": "wait_receive", "spf": "wait_spf", "dkim": "wait_dkim", "monitor": "wait_monitor",
-         "quarantine": "wait_quarantine"}
 _NULL_MX = ("MX", "0 .")
 _UNENFORCED = ("dmarc.missing", "dmarc.policy.none")
 _NO_MAIL_VARIANTS = ("nomail", "no_mail")  # the checks' variants for a domain that sends no mail

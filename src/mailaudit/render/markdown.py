@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from ..fixplan import Step, plan
 from ..model import DomainReport, Finding
@@ -21,8 +22,8 @@ from .records import zone_line
 from .ui import check_label, ui
 
 _LIMIT = 2000
-_META = set("\\`*_{}[]()#+-.!|~^$:=\"'")
-_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_META = frozenset("\\`*_{}[]()#+-.!|~^$:=\"'")
+_ENTITIES = MappingProxyType({"<": "&lt;", ">": "&gt;", "&": "&amp;"})
 _BACKTICKS = re.compile(r"`+")
 
 
