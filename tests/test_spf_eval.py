@@ -122,3 +122,10 @@ def test_100kb_record_from_a_zone_file(tmp_path):
     assert check_host("10.20.30.1", "huge.test", "", "huge.test", resolver=resolver).result == "pass"
     assert check_host("11.0.0.1", "huge.test", "", "huge.test", resolver=resolver).result == "fail"
     assert time.monotonic() - started < 5
+
+
+def test_unicode_domain_is_evaluated_in_a_label_form(dns_server):
+    server = dns_server("spf")
+    server.add("xn--bcher-kva.spf.test", "TXT", '"v=spf1 ip4:94.130.12.0/24 -all"')
+    resolver = resolver_for(server)
+    assert check_host("94.130.12.1", "bücher.spf.test", "", "h.example", resolver=resolver).result == "pass"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import dns.exception
 import dns.name
+import idna
 
 from .addresses import reverse_name
 from .answer import Answer, Outcome
@@ -97,6 +98,16 @@ def valid_domain(domain: str) -> bool:
     return len(labels) >= 2 and len(text) <= 253 and all(0 < len(label) <= 63 for label in labels)
 
 
+def a_label(domain: str) -> str:
+    """A Unicode (IDN) domain in A-label form; unchanged when ASCII or not convertible."""
+    if domain.isascii():
+        return domain
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return domain
+
+
 def to_name(text: str) -> dns.name.Name | None:
     """A DNS name from SPF text, label by label (no escape processing); None if impossible."""
     text = text.removesuffix(".")
@@ -125,7 +136,7 @@ async def check_host_async(
     """RFC 7208 check_host(): the SPF result for ``ip`` sending as ``sender`` for ``domain``."""
     address = client_address(ip)
     sender = sender or f"postmaster@{helo}"
-    domain = domain.strip().removesuffix(".")
+    domain = a_label(domain.strip().removesuffix("."))
     if domain.startswith("[") or not valid_domain(domain):
         return SpfOutcome(SpfResult.NONE, domain=domain, reason=f"{domain!r} is not a valid domain name")
     evaluation = Evaluation(address, sender, helo, resolver, receiver)
