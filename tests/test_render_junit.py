@@ -38,7 +38,7 @@ def test_cases_name_checks_and_failures_name_findings():
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == ["failing.example", "clean.example"]
     spf = suites[0].find("testcase[@name='spf']")
-    assert spf is not None and spf.get("classname") == "mailaudit.failing.example"
+    assert spf is not None and spf.get("classname") == "mailaudit.failing_example"
     assert sorted(f.get("type") for f in spf.findall("failure")) == ["spf.all.pass", "spf.lookups.exceeded"]
     failure = spf.find("failure[@type='spf.all.pass']")
     assert "failing.example. 3600 IN TXT \"v=spf1 mx -all\"" in failure.text

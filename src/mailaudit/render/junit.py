@@ -71,7 +71,8 @@ def _suite(report: DomainReport, fail_on: Severity | None) -> ET.Element:
 
 
 def _case(domain: str, check: CheckResult, fail_on: Severity | None) -> ET.Element:
-    case = ET.Element("testcase", classname=f"mailaudit.{domain}", name=xml_text(check.id, 100))
+    # Jenkins splits classname at the last dot into package and class: mailaudit > example_com > spf
+    case = ET.Element("testcase", classname=f"mailaudit.{domain.replace('.', '_')}", name=xml_text(check.id, 100))
     failing = [f for f in check.findings if fail_on is not None and f.severity.at_least(fail_on)]
     for finding in failing:
         failure = ET.SubElement(case, "failure", type=xml_text(finding.id, 100), message=_message(finding))
