@@ -9,8 +9,8 @@ A probe that fails is a failed lookup (status error), never a missing key.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import dns.exception
@@ -33,14 +33,11 @@ class Probe:
     selector: Selector
     name: dns.name.Name
     answer: Answer
+    records: tuple[str, ...]  # the TXT strings that are DKIM key records (not e.g. a wildcard's SPF)
 
     @property
     def owner(self) -> str:
         return self.name.to_text(omit_final_dot=True)
-
-    @property
-    def records(self) -> list[str]:
-        return [t for t in self.answer.texts() if looks_like_dkim(t)]
 
 
 def _selector_name(selector: str, base: dns.name.Name) -> dns.name.Name | None:
@@ -62,38 +59,17 @@ async def probe_all(ctx: AuditContext) -> tuple[Answer, list[Probe]]:
         return parent, []
     wanted = [(s, n) for s in selectors(ctx.options.dkim_selectors) if (n := _selector_name(s.name, base))]
     answers = await asyncio.gather(*(ctx.query(n, "TXT") for _, n in wanted))
-    return parent, [Probe(s, n, a) for (s, n), a in zip(wanted, answers, strict=True)]
-
-
-class _Judge:
-    """Adds findings, capped at info for a domain that sends no mail."""
-
-    def __init__(self, out: Collector, nomail: bool) -> None:
-        self.out = out
-        self.nomail = nomail
-
-    def add(
-        self,
-        finding_id: str,
-        subject: str,
-        *,
-        variant: str = "default",
-        severity: Severity | None = None,
-        evidence: Sequence[str] = (),
-        records: Sequence[DnsRecord] = (),
-        remove: Sequence[DnsRecord] = (),
-        **params: object,
-    ) -> None:
-        cap = Severity.INFO if self.nomail else severity
-        self.out.add(finding_id, subject, variant=variant, severity=cap, evidence=evidence, records=records,
-                     remove=remove, **params)
+    return parent, [
+        Probe(s, n, a, tuple(t for t in a.texts() if looks_like_dkim(t)))
+        for (s, n), a in zip(wanted, answers, strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
 class _Key:
     """One key record being judged: where it is and what it says."""
 
-    judge: _Judge
+    out: Collector
     probe: Probe
     text: str
     record: DkimRecord
@@ -104,8 +80,8 @@ class _Key:
 
     def add(self, finding_id: str, **kw: object) -> None:
         evidence = [*_chain(self.probe), f'{self.subject}. TXT "{self.text}"']
-        self.judge.add(finding_id, self.subject, evidence=evidence, selector=self.probe.selector.name,
-                       provider=self.probe.selector.provider, **kw)  # type: ignore[arg-type]
+        self.out.add(finding_id, self.subject, evidence=evidence, selector=self.probe.selector.name,
+                     provider=self.probe.selector.provider, **kw)  # type: ignore[arg-type]
 
     def fixed(self, **changes: str | None) -> list[DnsRecord]:
         return [dns_record(self.probe.name, "TXT", self.record.with_tags(**changes))]
@@ -113,7 +89,6 @@ class _Key:
 
 async def run(ctx: AuditContext, out: Collector) -> None:
     (parent, probes), nomail = await asyncio.gather(probe_all(ctx), sends_no_mail(ctx))
-    judge = _Judge(out, nomail)
     failed = [p.answer for p in probes if not p.answer.ok] + ([parent] if not parent.ok else [])
     for answer in failed:
         out.failed(answer)
@@ -122,11 +97,12 @@ async def run(ctx: AuditContext, out: Collector) -> None:
                     unresolved=[p.selector.name for p in probes if not p.answer.ok],
                     selectors=[_describe(p) for p in found])
     for probe in probes:
-        _dangling(judge, probe)
-    usable = [_judge_record(judge, probe, text) for probe in found for text in probe.records]
-    if failed or any(usable):
-        return
-    _not_found(ctx, judge, parent, probes, found)
+        _dangling(out, probe)
+    usable = [_judge_record(out, probe, text) for probe in found for text in probe.records]
+    if not failed and not any(usable):
+        _not_found(ctx, out, parent, probes, found, nomail)
+    if nomail:  # a domain that sends no mail gets no DKIM finding above info
+        out.findings[:] = [dataclasses.replace(f, severity=Severity.INFO) for f in out.findings]
 
 
 def _describe(probe: Probe) -> dict[str, object]:
@@ -146,16 +122,16 @@ def _chain(probe: Probe) -> list[str]:
     return [f"{a.to_text()} CNAME {b.to_text()}" for a, b in itertools.pairwise(names)]
 
 
-def _dangling(judge: _Judge, probe: Probe) -> None:
+def _dangling(out: Collector, probe: Probe) -> None:
     if probe.answer.absent and probe.answer.cnames:
         target = probe.answer.cnames[-1].to_text(omit_final_dot=True)
-        judge.add("dkim.selector.dangling", probe.owner, evidence=[*_chain(probe), probe.answer.describe()],
-                  selector=probe.selector.name, target=target, provider=probe.selector.provider)
+        out.add("dkim.selector.dangling", probe.owner, evidence=[*_chain(probe), probe.answer.describe()],
+                selector=probe.selector.name, target=target, provider=probe.selector.provider)
 
 
-def _judge_record(judge: _Judge, probe: Probe, text: str) -> bool:
+def _judge_record(out: Collector, probe: Probe, text: str) -> bool:
     """Findings for one key record; True when it holds a key verifiers can use."""
-    key = _Key(judge, probe, text, parse_dkim(text))
+    key = _Key(out, probe, text, parse_dkim(text))
     info = analyse_key(key.record)
     if key.record.errors:
         key.add("dkim.syntax", problems="; ".join(key.record.errors))
@@ -199,13 +175,15 @@ def _flags(key: _Key) -> bool:
     return usable
 
 
-def _not_found(ctx: AuditContext, judge: _Judge, parent: Answer, probes: list[Probe], found: list[Probe]) -> None:
+def _not_found(
+    ctx: AuditContext, out: Collector, parent: Answer, probes: list[Probe], found: list[Probe], nomail: bool
+) -> None:
     subject = f"_domainkey.{ctx.domain}"
     names = ", ".join(p.selector.name for p in probes)
     evidence = [parent.describe()] + ([f"{len(probes)} selectors asked: {names}"] if probes else [])
     if found:
         variant = "unusable"
-    elif judge.nomail:
+    elif nomail:
         variant = "nomail"
     elif parent.outcome is Outcome.NXDOMAIN:
         variant = "nxdomain"
@@ -214,8 +192,8 @@ def _not_found(ctx: AuditContext, judge: _Judge, parent: Answer, probes: list[Pr
     else:
         variant = "unknown"
     severity = Severity.LOW if variant == "exists" else None
-    judge.add("dkim.not_found", subject, variant=variant, severity=severity, evidence=evidence,
-              count=len(probes), selectors=", ".join(p.selector.name for p in found))
+    out.add("dkim.not_found", subject, variant=variant, severity=severity, evidence=evidence,
+            count=len(probes), selectors=", ".join(p.selector.name for p in found))
 
 
 CHECK = Check("dkim", "DKIM keys: selector discovery and key strength", run)

@@ -31,14 +31,11 @@ class Level:
     domain: str  # the domain whose _dmarc name was asked, no trailing dot
     answer: Answer
     records: tuple[str, ...] = ()  # TXT strings starting with v=DMARC1
+    single: DmarcRecord | None = None  # the record, parsed, when there is exactly one
 
     @property
     def owner(self) -> str:
         return f"_dmarc.{self.domain}"
-
-    @property
-    def single(self) -> DmarcRecord | None:
-        return parse_dmarc(self.records[0]) if len(self.records) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +82,8 @@ async def _level(ctx: AuditContext, domain: dns.name.Name) -> Level:
         return Level(domain.to_text(omit_final_dot=True), Answer(domain, TXT, Outcome.NXDOMAIN))
     answer = await ctx.query(owner, "TXT")
     records = tuple(t for t in answer.texts() if is_dmarc(t))
-    return Level(domain.to_text(omit_final_dot=True), answer, records)
+    single = parse_dmarc(records[0]) if len(records) == 1 else None
+    return Level(domain.to_text(omit_final_dot=True), answer, records, single)
 
 
 async def _discover(ctx: AuditContext) -> DmarcFacts:
