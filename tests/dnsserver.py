@@ -47,7 +47,7 @@ class ZoneData:
         self.origins.add(_name(origin))
 
     def add(self, name: str | dns.name.Name, rdtype: str, text: str, ttl: int = 300) -> None:
-        rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype, text, origin=dns.name.root)
+        rdata = dns.rdata.from_text(dns.rdataclass.IN, rdtype, text, origin=dns.name.root, relativize=False)
         self.add_rdata(_name(name), rdata)
 
     def add_rdata(self, name: dns.name.Name, rdata: dns.rdata.Rdata) -> None:
