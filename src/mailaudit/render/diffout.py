@@ -12,11 +12,11 @@ from .escape import safe
 
 def render_diff_table(result: Mapping[str, Any]) -> str:
     lines: list[str] = []
-    totals = {"fixed": 0, "new": 0, "open": 0}
+    totals = {"fixed": 0, "new": 0, "open": 0, "unverified": 0}
     for row in result.get("domains", []):
         lines.append(f"== {safe(str(row['domain']))} ==")
         table = []
-        for kind in ("fixed", "new", "open"):
+        for kind in ("fixed", "new", "open", "unverified"):
             for finding in row.get(kind, []):
                 totals[kind] += 1
                 table.append([kind, str(finding.get("severity", "")), safe(str(finding.get("id", ""))),
@@ -24,5 +24,8 @@ def render_diff_table(result: Mapping[str, Any]) -> str:
         lines.append(tabulate(table, headers=["change", "severity", "finding", "subject", "title"])
                      if table else "no findings before or after")
         lines.append("")
-    lines.append(f"fixed {totals['fixed']}, new {totals['new']}, still open {totals['open']}")
+    summary = f"fixed {totals['fixed']}, new {totals['new']}, still open {totals['open']}"
+    if totals["unverified"]:
+        summary += f", unverified {totals['unverified']} (their check did not complete in the new run)"
+    lines.append(summary)
     return "\n".join(lines) + "\n"
