@@ -233,3 +233,10 @@ def test_longest_domain_name_does_not_break_discovery(zones):
     report = audit(domain, resolver=resolver_for(zones), options=AuditOptions(checks=("dmarc", "dkim")))
     assert "internal error" not in " ".join(c.error or "" for c in report.checks)
     assert report.check("dmarc").status is not Status.ERROR
+
+
+def test_syntax_fix_drops_invalid_optional_tags(zones):
+    syntax = found(run(zones, "repair.dmarc.test"))["dmarc.syntax"]
+    assert syntax.variant == "repair"
+    assert syntax.fix.records[0].value == "v=DMARC1; p=reject; rua=mailto:d@repair.dmarc.test"
+    assert found(run(zones, "syntax.dmarc.test"))["dmarc.syntax"].fix.records == ()

@@ -63,3 +63,11 @@ def test_hostile_input():
     assert r.policy == "reject"
     many = parse_dmarc("v=DMARC1; " + "; ".join(f"t{i}=1" for i in range(10000)))
     assert "too many tags" in many.errors[-1]
+
+
+def test_repairable_only_when_every_error_is_a_droppable_value():
+    assert parse_dmarc("v=DMARC1; p=reject; fo=9; adkim=q").invalid == ("adkim", "fo")
+    assert parse_dmarc("v=DMARC1; p=reject; fo=9; adkim=q").repairable
+    assert not parse_dmarc("v=DMARC1; p=rejectt; fo=9").repairable
+    assert not parse_dmarc("v=DMARC1; p=reject; junk; fo=9").repairable
+    assert not parse_dmarc("v=DMARC1; p=reject").repairable

@@ -235,7 +235,11 @@ async def _judge(ctx: AuditContext, out: Collector, facts: DmarcFacts) -> None:
     if facts.inherited:
         out.add("dmarc.inherited", owner, evidence=shown, found_at=owner,
                 policy=facts.policy or "none", np=record.nonexistent_policy)
-    if record.errors:
+    if record.repairable:
+        fixed = record.with_tags(**dict.fromkeys(record.invalid))
+        out.add("dmarc.syntax", owner, variant="repair", evidence=shown, problems="; ".join(record.errors),
+                records=[dns_record(owner, "TXT", fixed)], tags=", ".join(record.invalid))
+    elif record.errors:
         out.add("dmarc.syntax", owner, evidence=shown, problems="; ".join(record.errors))
     nomail = await sends_no_mail(ctx)
     _policy(ctx, out, facts, nomail)

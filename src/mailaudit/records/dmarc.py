@@ -64,6 +64,12 @@ class DmarcRecord:
     pct: int | None = None  # legacy: None when absent (RFC 7489 default 100)
     errors: tuple[str, ...] = ()  # syntax problems, one sentence each
     unknown: tuple[str, ...] = ()  # unknown tag names (ignored)
+    invalid: tuple[str, ...] = ()  # tags whose value is not allowed (each also has an error)
+
+    @property
+    def repairable(self) -> bool:
+        """Every error is a bad value of a tag other than ``p``: dropping those tags fixes it."""
+        return bool(self.invalid) and len(self.errors) == len(self.invalid) and "p" not in self.invalid
 
     @property
     def policy(self) -> str:
@@ -150,6 +156,7 @@ def parse_dmarc(text: str) -> DmarcRecord:
     elif pairs[0][1] != "DMARC1":
         errors.append(f"the version must be written `DMARC1`, not `{_clip(pairs[0][1])}`")
     chosen: dict[str, str] = {}
+    invalid: list[str] = []  # tags present with a value the RFCs do not allow
     for name, options in _CHOICES.items():
         raw = values.get(name)
         if raw is None:
@@ -158,12 +165,25 @@ def parse_dmarc(text: str) -> DmarcRecord:
             chosen[name] = raw.lower()
         else:
             errors.append(f"`{name}={_clip(raw)}` is not valid (expected {' or '.join(options)})")
+            invalid.append(name)
+    before = len(errors)
     fo = _fo(values.get("fo"), errors)
+    _mark("fo", before, errors, invalid)
+    before = len(errors)
     rua = _uris(values.get("rua"), "rua", errors)
+    _mark("rua", before, errors, invalid)
+    before = len(errors)
     ruf = _uris(values.get("ruf"), "ruf", errors)
+    _mark("ruf", before, errors, invalid)
+    before = len(errors)
     pct = _number(values.get("pct"), "pct", 0, 100, errors)
+    _mark("pct", before, errors, invalid)
+    before = len(errors)
     _number(values.get("ri"), "ri", 0, 2**32 - 1, errors)
+    _mark("ri", before, errors, invalid)
+    before = len(errors)
     _rf(values.get("rf"), errors)
+    _mark("rf", before, errors, invalid)
     return DmarcRecord(
         text=text,
         tags=tuple(pairs),
@@ -180,7 +200,13 @@ def parse_dmarc(text: str) -> DmarcRecord:
         pct=pct,
         errors=tuple(errors),
         unknown=tuple(name for name, _ in pairs if name not in KNOWN_TAGS),
+        invalid=tuple(invalid),
     )
+
+
+def _mark(name: str, before: int, errors: list[str], invalid: list[str]) -> None:
+    if len(errors) > before:
+        invalid.append(name)
 
 
 def _fo(raw: str | None, errors: list[str]) -> tuple[str, ...]:
