@@ -54,19 +54,19 @@ class Run:
 
 
 def measure(cmd: Sequence[str], out_path: pathlib.Path, rig: knotrig.KnotRig | None) -> tuple[float, float, float]:
-    """Run ``cmd`` with stdout to ``out_path``: (wall seconds, CPU seconds, peak RSS MB)."""
+    """Run ``cmd`` with stdout to ``out_path``: (wall seconds, CPU seconds, peak RSS MB).
+
+    Through benchmarks/measure.py, so the peak RSS is the command's own (see there)."""
     if rig is not None and rig.use_proxy:
         rig.reset()
+    report = out_path.with_suffix(".usage.json")
     with out_path.open("wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        proc = subprocess.run([sys.executable, str(HERE / "measure.py"), str(report), "--", *cmd],
+                              stdout=out, stderr=subprocess.PIPE, check=False)
     if proc.returncode not in (0, 1, 3):
-        raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}): {stderr[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+        raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
+    usage = json.loads(report.read_text())
+    return float(usage["wall"]), float(usage["cpu"]), usage["maxrss_kb"] / 1024.0
 
 
 def mailaudit_cmd(domain_file: pathlib.Path, address: str, extra: Sequence[str], prototype: bool = False) -> list[str]:
@@ -165,6 +165,31 @@ def main_memory(args: argparse.Namespace, tmp: pathlib.Path) -> None:
     print(f"\npeak RSS {big} / {small} domains: {runs[1].rss_mb / runs[0].rss_mb:.2f}x (target at most 1.5x)")
 
 
+def main_latency(args: argparse.Namespace, tmp: pathlib.Path) -> None:
+    """One domain at a time, cold cache, in-process: how many round trips its critical path has."""
+    import asyncio
+
+    from mailaudit import AuditOptions, Auditor
+    from mailaudit.dns import Resolver
+
+    wl = workload.generate(tmp / "zones", 60, args.seed)
+    zones = tuple(z for z in wl.dnsbl_args if z != "--dnsbl")
+    print("| domain | provider | wall ms | round trips (wall / delay) | questions |\n|---|---|---|---|---|")
+    with knotrig.KnotRig(wl.zone_dir, delay_ms=args.delay_ms, proxy=True) as rig:
+        shown: set[str] = set()
+        for domain, kind in zip(wl.domains, wl.provider_of, strict=True):
+            if kind in shown:
+                continue
+            shown.add(kind)
+            auditor = Auditor(Resolver([rig.address]), AuditOptions(dnsbl_zones=zones))
+            rig.reset()
+            start = time.perf_counter()
+            asyncio.run(auditor.audit(domain))
+            wall = time.perf_counter() - start
+            trips = 1000 * wall / args.delay_ms
+            print(f"| {domain} | {kind} | {1000 * wall:.0f} | {trips:.1f} | {rig.stats().total} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--domains", type=int, default=240)
@@ -177,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run mailaudit with the proposed transport (benchmarks/do53.py)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--memory", action="store_true", help="peak RSS at 5,000 vs 50,000 domains instead")
+    parser.add_argument("--latency", action="store_true",
+                        help="instead: one domain per provider kind, alone, cold cache (critical path)")
     parser.add_argument("--memory-domains", type=int, default=50_000)
     parser.add_argument("--mailaudit-arg", action="append", default=[], metavar="ARG",
                         help="extra argument for mailaudit batch (repeatable), e.g. --mailaudit-arg=--concurrency=256")
@@ -188,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mailaudit-bench-") as name:
         tmp = args.keep or pathlib.Path(name)
         tmp.mkdir(parents=True, exist_ok=True)
-        (main_memory if args.memory else main_compare)(args, tmp)
+        mode = main_memory if args.memory else main_latency if args.latency else main_compare
+        mode(args, tmp)
     return 0
 
 

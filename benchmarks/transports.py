@@ -46,6 +46,7 @@ sys.path.insert(0, str(HERE.parent / "tools"))
 import knotrig  # noqa: E402
 import workload  # noqa: E402
 
+Question = tuple[dns.name.Name, dns.rdatatype.RdataType]
 Lookup = Callable[[dns.name.Name, dns.rdatatype.RdataType], Awaitable[object]]
 
 
@@ -181,7 +182,7 @@ def lean(proto: SharedSocket) -> Lookup:
     return lookup
 
 
-async def timed(lookup: Lookup, questions: list[tuple[dns.name.Name, dns.rdatatype.RdataType]], limit: int) -> tuple[float, float]:
+async def timed(lookup: Lookup, questions: list[Question], limit: int) -> tuple[float, float]:
     gate = asyncio.Semaphore(limit)
 
     async def one(name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> None:
@@ -193,7 +194,7 @@ async def timed(lookup: Lookup, questions: list[tuple[dns.name.Name, dns.rdataty
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-async def compare(address: tuple[str, int], questions: list[tuple[dns.name.Name, dns.rdatatype.RdataType]], limit: int) -> None:
+async def compare(address: tuple[str, int], questions: list[Question], limit: int) -> None:
     host, port = address
     shared, proto = await via_shared_socket(host, port)
     candidates = {"asyncresolver": via_asyncresolver(host, port), "asyncquery.udp": via_asyncquery(host, port),

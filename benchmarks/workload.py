@@ -45,6 +45,7 @@ class Workload:
     zone_dir: pathlib.Path
     domains: list[str]
     kinds: dict[str, int] = field(default_factory=dict)  # provider -> number of clients
+    provider_of: list[str] = field(default_factory=list)  # each domain's provider kind, in order
     dnsbl_args: tuple[str, ...] = ("--dnsbl", "bl.test", "--dnsbl", "domain:dbl.test")
 
     def write_domain_file(self, path: pathlib.Path, domains: list[str] | None = None) -> pathlib.Path:
@@ -212,10 +213,11 @@ def generate(out: pathlib.Path, count: int, seed: int = 7) -> Workload:
     zones = Zones(Keys(seed))
     providers(zones)
     domains: list[str] = []
-    kinds: dict[str, int] = {}
+    provider_of: list[str] = []
     for index in range(count):
         name, kind = client(zones, rng, index)
         domains.append(name)
-        kinds[kind] = kinds.get(kind, 0) + 1
+        provider_of.append(kind)
     zones.write(out)
-    return Workload(out, domains, kinds)
+    kinds = {kind: provider_of.count(kind) for kind in ("google", "microsoft", "self")}
+    return Workload(out, domains, kinds, provider_of)
