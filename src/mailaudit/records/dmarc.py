@@ -8,7 +8,9 @@ are collected as sentences, never raised, so hostile text cannot crash a caller.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import dns.exception
 import dns.name
@@ -29,6 +31,7 @@ _CHOICES = {
 _FO = ("0", "1", "d", "s")
 _SIZE_UNITS = ("k", "m", "g", "t")
 _MAX_TAGS = 64
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,24 +169,19 @@ def parse_dmarc(text: str) -> DmarcRecord:
         else:
             errors.append(f"`{name}={_clip(raw)}` is not valid (expected {' or '.join(options)})")
             invalid.append(name)
-    before = len(errors)
-    fo = _fo(values.get("fo"), errors)
-    _mark("fo", before, errors, invalid)
-    before = len(errors)
-    rua = _uris(values.get("rua"), "rua", errors)
-    _mark("rua", before, errors, invalid)
-    before = len(errors)
-    ruf = _uris(values.get("ruf"), "ruf", errors)
-    _mark("ruf", before, errors, invalid)
-    before = len(errors)
-    pct = _number(values.get("pct"), "pct", 0, 100, errors)
-    _mark("pct", before, errors, invalid)
-    before = len(errors)
-    _number(values.get("ri"), "ri", 0, 2**32 - 1, errors)
-    _mark("ri", before, errors, invalid)
-    before = len(errors)
-    _rf(values.get("rf"), errors)
-    _mark("rf", before, errors, invalid)
+    def checked(name: str, read: Callable[[], T]) -> T:
+        before = len(errors)
+        value = read()
+        if len(errors) > before:
+            invalid.append(name)
+        return value
+
+    fo = checked("fo", lambda: _fo(values.get("fo"), errors))
+    rua = checked("rua", lambda: _uris(values.get("rua"), "rua", errors))
+    ruf = checked("ruf", lambda: _uris(values.get("ruf"), "ruf", errors))
+    pct = checked("pct", lambda: _number(values.get("pct"), "pct", 0, 100, errors))
+    checked("ri", lambda: _number(values.get("ri"), "ri", 0, 2**32 - 1, errors))
+    checked("rf", lambda: _rf(values.get("rf"), errors))
     return DmarcRecord(
         text=text,
         tags=tuple(pairs),
@@ -203,10 +201,6 @@ def parse_dmarc(text: str) -> DmarcRecord:
         invalid=tuple(invalid),
     )
 
-
-def _mark(name: str, before: int, errors: list[str], invalid: list[str]) -> None:
-    if len(errors) > before:
-        invalid.append(name)
 
 
 def _fo(raw: str | None, errors: list[str]) -> tuple[str, ...]:
