@@ -92,3 +92,25 @@ def test_findings_doc_is_in_sync():
     expected = render_catalogue(Catalogue.load())
     actual = (ROOT / "docs" / "findings.md").read_text()
     assert actual == expected, "docs/findings.md is stale: python -m mailaudit.catalogue.doc > docs/findings.md"
+
+
+CONTRACT_SEVERITY = {
+    "mx.missing": "high", "mx.null": "info", "mx.host.unresolvable": "high", "mx.host.cname": "medium",
+    "mx.host.ip_literal": "high", "mx.host.ptr": "low", "spf.missing": "high", "spf.multiple": "high",
+    "spf.syntax": "high", "spf.all.pass": "critical", "spf.all.neutral": "medium", "spf.all.missing": "medium",
+    "spf.lookups.exceeded": "high", "spf.void.exceeded": "high", "spf.include.missing": "high",
+    "spf.ptr": "medium", "dmarc.missing": "high", "dmarc.multiple": "high", "dmarc.syntax": "high",
+    "dmarc.policy.none": "medium", "dmarc.pct.partial": "low", "dmarc.subdomain.weaker": "medium",
+    "dmarc.rua.missing": "low", "dmarc.rua.unauthorized": "medium", "dkim.not_found": "medium",
+    "dkim.key.testing": "low", "dkim.key.revoked": "info", "spf.ip.not_authorized": "high", "ip.ptr": "medium",
+    "dnsbl.ip.listed": "high", "dnsbl.domain.listed": "high", "dnsbl.query.refused": "info",
+}
+
+
+def test_contract_default_severities():
+    catalogue = Catalogue.load()
+    wrong = {i: catalogue.spec(i).severity.value for i, sev in CONTRACT_SEVERITY.items()
+             if catalogue.spec(i).severity.value != sev}
+    assert wrong == {}
+    assert catalogue.spec("spf.all.softfail").severity.value in ("medium", "low")
+    assert catalogue.spec("dkim.key.weak").severity.value in ("high", "medium")
