@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -21,9 +22,14 @@ T = TypeVar("T")
 
 @dataclass
 class RunState:
-    """State shared by every domain of one run (a batch): e.g. blocklist health probes."""
+    """State shared by every domain of one run (a batch): e.g. blocklist health probes.
 
-    memo: dict[object, asyncio.Future[Any]] = field(default_factory=dict)
+    The memo is an LRU bounded by ``limit`` so that a batch of any size runs in bounded memory;
+    entries in constant use (per-list gates, health probes, provider SPF trees) stay recent.
+    """
+
+    memo: collections.OrderedDict[object, asyncio.Future[Any]] = field(default_factory=collections.OrderedDict)
+    limit: int = 50_000
 
 
 class AuditContext:
@@ -61,14 +67,20 @@ class AuditContext:
 
     async def shared(self, key: object, make: Callable[[], Awaitable[T]]) -> T:
         """Compute a per-run fact once (shared by every domain of a batch)."""
-        return await _memoised(self.run.memo, key, make)
+        return await _memoised(self.run.memo, key, make, self.run.limit)
 
 
-async def _memoised(memo: dict[object, asyncio.Future[Any]], key: object, make: Callable[[], Awaitable[T]]) -> T:
+async def _memoised(
+    memo: dict[object, asyncio.Future[Any]], key: object, make: Callable[[], Awaitable[T]], limit: int | None = None
+) -> T:
     future = memo.get(key)
     if future is None:
         future = asyncio.ensure_future(make())
         memo[key] = future
+        if limit is not None and len(memo) > limit and isinstance(memo, collections.OrderedDict):
+            memo.popitem(last=False)
+    elif isinstance(memo, collections.OrderedDict):
+        memo.move_to_end(key)
     result: T = await asyncio.shield(future)
     return result
 
