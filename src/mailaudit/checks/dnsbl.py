@@ -264,8 +264,14 @@ async def run(ctx: AuditContext, out: Collector) -> None:
 
 def report(out: Collector, outcome: BlocklistRun) -> None:
     """Findings and ``out.data`` for renderers from one run of lookups."""
+    probed = [h for h in outcome.lists if h.status != "skipped"]
+    unusable = [h for h in probed if h.status == "unusable"]
+    collapse = bool(probed) and not any(h.usable for h in probed) and len(unusable) > 1
+    if unusable and not any(h.usable for h in probed):
+        out.failed(_none_usable(probed, unusable))  # nothing was looked up: never a clean pass
     for health in outcome.lists:
-        _report_health(out, health)
+        if not (collapse and health.status == "unusable"):  # one cause, usually the resolver
+            _report_health(out, health)
     refused: dict[str, list[Lookup]] = {}
     for item in outcome.lookups:
         if item.result is None:
@@ -281,6 +287,16 @@ def report(out: Collector, outcome: BlocklistRun) -> None:
     out.data["results"] = [result_data(i) for i in outcome.lookups]
     out.data["listed"] = sum(1 for i in outcome.lookups if i.status == "listed")
     out.data["refused"] = sum(1 for i in outcome.lookups if i.status == "refused")
+
+
+def _none_usable(probed: list[ListHealth], unusable: list[ListHealth]) -> str:
+    """The check-level error when no list passed its health probe: nothing was looked up."""
+    first = unusable[0]
+    return (f"no blocklist usable: {len(unusable)} of {len(probed)} failed their health probe and the rest "
+            f"refused or failed, so nothing was looked up (e.g. {first.bl.zone}: {first.reason})"
+            if len(unusable) < len(probed) else
+            f"no blocklist usable: all {len(probed)} failed their health probe, so nothing was looked up "
+            f"(e.g. {first.bl.zone}: {first.reason})")
 
 
 def _report_health(out: Collector, health: ListHealth) -> None:

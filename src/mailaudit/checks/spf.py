@@ -8,6 +8,7 @@ authorised networks and the evaluations go to ``out.data`` for renderers.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from ..records.spf import (
     SpfRecord,
     all_moved_last,
     is_spf_record,
+    parse_record,
     redirect_as_include,
     replace_all,
     with_term,
@@ -138,12 +140,12 @@ async def _analyse(ctx: AuditContext, out: Collector, tree: SpfNode, record: Spf
         for failure in node.info.failures:
             out.failed(failure)
     _limits(out, tree, record)
-    _broken_targets(out, tree)
+    repaired = await _broken_targets(ctx, out, tree)
     _term_findings(out, tree)
     if len(record.text.encode()) > MAX_RECORD_BYTES:
         out.add("spf.record.too_long", evidence=[record.text], size=len(record.text.encode()))
     _order(out, ctx.domain, record)
-    await _verdict_on_all(ctx, out, tree)
+    await _verdict_on_all(ctx, out, tree, repaired)
     await _null_mx(ctx, out, record)
 
 
@@ -182,8 +184,12 @@ def _edges(node: SpfNode) -> Iterator[tuple[SpfNode, SpfNode]]:
         yield from _edges(child)
 
 
-def _broken_targets(out: Collector, tree: SpfNode) -> None:
+async def _broken_targets(ctx: AuditContext, out: Collector, tree: SpfNode) -> SpfRecord:
+    """One finding per broken include/redirect target; returns the domain's own record with
+    the repairs those findings propose, so other fixes build on a record that evaluates."""
     reported: set[str] = set()
+    own = tree.info.record
+    assert own is not None
     for parent, child in _edges(tree):
         problem, record = child.info.problem, parent.info.record
         if problem not in ("missing", "multiple", "syntax", "invalid") or record is None:
@@ -192,14 +198,57 @@ def _broken_targets(out: Collector, tree: SpfNode) -> None:
             continue
         reported.add(child.domain)
         ours = parent is tree or parent.domain.endswith("." + tree.domain)
-        fixed = [dns_record(parent.domain, "TXT", without_term(record, child.term))] if ours else []
         params: dict[str, Any] = {"parent": parent.domain, "term": child.term, "error": child.info.error}
         evidence = [f"{parent.domain} TXT {record.text}", child.info.error, *child.info.records]
-        if problem == "missing":
-            variant = "nxdomain" if child.info.nxdomain else "default"
-            out.add("spf.include.missing", child.domain, variant=variant, evidence=evidence, records=fixed, **params)
-        else:
+        if problem != "missing":
+            fixed = [dns_record(parent.domain, "TXT", without_term(record, child.term))] if ours else []
             out.add("spf.include.invalid", child.domain, evidence=evidence, records=fixed, **params)
+            continue
+        host = await _host_term(ctx, out, child) if not child.info.nxdomain else None
+        if host is not None:
+            evidence.append(f"{child.domain} A/AAAA: {host[1]}")
+            value = _replaced(record, child.term, host[0])
+            params["replacement"] = host[0]
+        else:
+            value = without_term(record, child.term)
+        variant = "host" if host is not None else ("nxdomain" if child.info.nxdomain else "default")
+        fixed = [dns_record(parent.domain, "TXT", value)] if ours else []
+        out.add("spf.include.missing", child.domain, variant=variant, evidence=evidence, records=fixed, **params)
+        if parent is tree:
+            own = _parsed(value, own)
+    return own
+
+
+def _parsed(value: str, fallback: SpfRecord) -> SpfRecord:
+    try:
+        return parse_record(value)
+    except ValueError:
+        return fallback
+
+
+async def _host_term(ctx: AuditContext, out: Collector, child: SpfNode) -> tuple[str, str] | None:
+    """For ``include:HOST`` where HOST has no SPF record but has addresses (a mail server's
+    name written where a policy was meant): the ``a:HOST`` term that authorises it, and the
+    addresses; None otherwise (also for redirect, whose target must be a policy)."""
+    if child.via != "include":
+        return None
+    v4, v6 = await asyncio.gather(ctx.query(child.domain, "A"), ctx.query(child.domain, "AAAA"))
+    for answer in (v4, v6):
+        if not answer.ok:
+            out.failed(answer)
+    addresses = v4.addresses() + v6.addresses()
+    if not addresses:
+        return None
+    qualifier = child.term[0] if child.term[:1] in "+-~?" else ""
+    return f"{qualifier}a:{child.domain}", ", ".join(addresses[:4])
+
+
+def _replaced(record: SpfRecord, old: str, new: str) -> str:
+    """The record with the (first) term written ``old`` replaced by ``new``."""
+    texts = list(record.term_texts)
+    if old in texts:
+        texts[texts.index(old)] = new
+    return record.rebuilt(tuple(texts))
 
 
 def _term_findings(out: Collector, tree: SpfNode) -> None:
@@ -248,12 +297,13 @@ def _dmarc_text(dmarc: DmarcFacts) -> str:
     return f"p={dmarc.policy}" if dmarc.policy else "no DMARC record"
 
 
-async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode) -> None:
+async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own: SpfRecord) -> None:
+    """``own``: the domain's record with the repairs of broken includes already applied."""
     from .dmarc import dmarc_facts  # here, not at the top: dmarc -> posture -> spf would be a cycle
 
     holder = _policy_holder(tree)
-    record, own = holder.info.record, tree.info.record
-    if record is None or own is None or (record.all is None and record.redirect is not None):
+    record = holder.info.record
+    if record is None or (record.all is None and record.redirect is not None):
         return  # a broken or unresolvable redirect: reported elsewhere
     dmarc = await dmarc_facts(ctx)
     enforced = dmarc.enforced is True
@@ -274,7 +324,9 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode) -> N
         out.add("spf.all.softfail", variant="dmarc_enforced", severity=Severity.LOW, evidence=evidence,
                 new_all="~all", **params)
     elif first.qualifier is Qualifier.SOFTFAIL:
-        out.add("spf.all.softfail", evidence=evidence, records=fixed("-all"), new_all="-all", **params)
+        variant = "default" if own.text == (tree.info.record.text if tree.info.record else "") else "repaired"
+        out.add("spf.all.softfail", variant=variant, evidence=evidence, records=fixed("-all"), new_all="-all",
+                **params)
     elif first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL):
         finding = "spf.all.pass" if first.qualifier is Qualifier.PASS else "spf.all.neutral"
         out.add(finding, evidence=evidence, records=fixed(new_all), new_all=new_all, **params)

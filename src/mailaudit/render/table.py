@@ -21,6 +21,8 @@ _MARK = {
     Status.SKIPPED: "skipped",
 }
 
+_NOTE_WIDTH = 100
+
 
 def render_table(reports: Iterable[DomainReport]) -> str:
     return "\n".join(render_one(r) for r in reports)
@@ -30,6 +32,7 @@ def render_one(report: DomainReport) -> str:
     lines = [f"== {safe(report.domain)} =="]
     lines.extend(f"note: {safe(n)}" for n in report.notes)
     lines.append(tabulate([_check_row(c) for c in report.checks], headers=["check", "status", "note"]))
+    lines.extend(_errors(report.checks))
     findings = sorted(report.findings, key=lambda f: (-f.severity.rank, f.id, f.subject))
     if not findings:
         lines.append("\nNo findings.")
@@ -48,7 +51,21 @@ def _check_row(check: CheckResult) -> list[str]:
     if check.status is not Status.ERROR and check.findings:
         worst = max(check.findings, key=lambda f: f.severity.rank).severity
         note = f"{len(check.findings)} finding(s), worst {worst.value}"
-    return [check.id, _MARK[check.status], safe(note)]
+    unverified = check.datum("ptr_not_verifiable")
+    if check.status is not Status.ERROR and isinstance(unverified, list) and unverified:
+        extra = f"reverse DNS of {len(unverified)} address(es) not verifiable offline"
+        note = f"{note}; {extra}" if note else extra
+    return [check.id, _MARK[check.status], safe(_clip(note))]
+
+
+def _clip(text: str) -> str:
+    """Keep the summary table narrow; the whole text follows the table (``_errors``)."""
+    return text if len(text) <= _NOTE_WIDTH else text[: _NOTE_WIDTH - 3] + "..."
+
+
+def _errors(checks: Iterable[CheckResult]) -> list[str]:
+    """Check errors too long for the summary table, in full."""
+    return [f"{c.id} error: {safe(c.error)}" for c in checks if c.error and len(c.error) > _NOTE_WIDTH]
 
 
 def _finding_block(index: int, finding: Finding) -> list[str]:

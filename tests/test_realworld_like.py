@@ -1,0 +1,116 @@
+"""Regressions found by running mailaudit over a real hosting company's client zones.
+
+The zones under tests/zones/realworld_like are modelled on what that portfolio showed (a shared
+self-hosted mail box, ``+a +mx ~all`` records, an ``include:`` of a host name, Google and
+Microsoft 365 clients, web-only domains); they are served by the test DNS server.
+"""
+
+from __future__ import annotations
+
+from mailaudit import AuditOptions, Status, audit
+from mailaudit.dns import Resolver
+from mailaudit.render.table import render_table
+
+from .conftest import ZONES, resolver_for
+
+SPF = AuditOptions(checks=("spf",))
+MX = AuditOptions(checks=("mx",))
+ZONE = "realworld_like"
+
+
+def by_id(report, finding_id):
+    return [f for f in report.findings if f.id == finding_id]
+
+
+# -- SPF: include of a host name --------------------------------------------------------------
+
+
+def test_include_of_a_host_name_is_replaced_by_a_not_dropped(dns_server):
+    """``include:mx.host`` where mx.host has an address but no SPF record: permerror. Dropping the
+    term (the old fix) would de-authorise the server the owner meant; ``a:mx.host`` keeps it."""
+    report = audit("cwlike.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
+    [finding] = by_id(report, "spf.include.missing")
+    assert finding.subject == "mx.atmhost.realworld.test" and finding.variant == "host"
+    assert "is a host" in finding.detail and "a:mx.atmhost.realworld.test" in finding.detail
+    assert "mx.atmhost.realworld.test A/AAAA: 128.199.74.202" in finding.evidence
+    assert finding.fix is not None
+    [record] = finding.fix.records
+    assert (record.name, record.value) == ("cwlike.realworld.test.",
+                                           "v=spf1 +a +mx a:mx.atmhost.realworld.test ~all")
+
+
+def test_softfail_fix_builds_on_the_repaired_record(dns_server):
+    """Two findings on one record must not propose records that contradict each other: the
+    ~all fix carries the include repair, never the term that makes the record a permerror."""
+    report = audit("cwlike.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
+    [softfail] = by_id(report, "spf.all.softfail")
+    assert softfail.variant == "repaired" and "repaired" in (softfail.fix.summary if softfail.fix else "")
+    assert softfail.fix is not None
+    assert [r.value for r in softfail.fix.records] == ["v=spf1 +a +mx a:mx.atmhost.realworld.test -all"]
+
+
+def test_include_of_a_missing_name_is_still_dropped(dns_server):
+    report = audit("gone.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
+    [finding] = by_id(report, "spf.include.missing")
+    assert finding.variant == "nxdomain" and finding.fix is not None
+    assert [r.value for r in finding.fix.records] == ["v=spf1 +a ~all"]
+    [softfail] = by_id(report, "spf.all.softfail")
+    assert [r.value for r in softfail.fix.records] == ["v=spf1 +a -all"]  # type: ignore[union-attr]
+
+
+def test_include_host_lookup_timeout_is_an_error_not_a_guess(dns_server):
+    server = dns_server(ZONE)
+    server.timeout("mx.atmhost.realworld.test", "A")
+    report = audit("cwlike.realworld.test", resolver=resolver_for(server, timeout=0.2), options=SPF)
+    assert report.check("spf").status is Status.ERROR
+    [finding] = by_id(report, "spf.include.missing")
+    assert finding.variant == "default"  # not known to be a host: no a: term invented
+
+
+# -- blocklists: a resolver that reaches none of them -----------------------------------------
+
+
+def test_every_list_failing_its_probe_is_one_check_error_not_a_finding_per_list(dns_server):
+    server = dns_server(ZONE)
+    zones = ("one.bl.test", "two.bl.test", "three.bl.test")
+    report = audit("atmhost.realworld.test", resolver=resolver_for(server),
+                   options=AuditOptions(checks=("dnsbl",), dnsbl_zones=zones))
+    check = report.check("dnsbl")
+    assert check.status is Status.ERROR  # nothing was looked up: never "ok"
+    assert check.error and "no blocklist usable: all 3 failed their health probe" in check.error
+    assert report.findings == ()
+    assert server.count("202.74.199.128.one.bl.test", "A") == 0
+
+
+def test_one_unusable_list_among_usable_ones_is_still_reported_per_list(dns_server):
+    server = dns_server(ZONE, "dnsbl/zen.spamhaus.org.zone")
+    report = audit("atmhost.realworld.test", resolver=resolver_for(server),
+                   options=AuditOptions(checks=("dnsbl",), dnsbl_zones=("zen.spamhaus.org", "one.bl.test")))
+    assert report.check("dnsbl").status is not Status.ERROR
+    assert [(f.id, f.subject) for f in report.findings] == [("dnsbl.list.unusable", "one.bl.test")]
+
+
+# -- offline: reverse DNS is never in the zone files ------------------------------------------
+
+
+def test_offline_mx_check_is_not_an_error_because_of_reverse_dns():
+    """Offline, a PTR question is always outside the --zone files: the MX set (which the files
+    do answer) is judged, and the unverifiable reverse DNS is a note, not a check error."""
+    resolver = Resolver(zones=[ZONES / ZONE], offline=True)
+    report = audit("cwlike.realworld.test", resolver=resolver, options=MX)
+    check = report.check("mx")
+    assert check.status is Status.PASS and check.error is None
+    assert check.datum("ptr_not_verifiable") == ["128.199.74.202"]
+    table = render_table([report])
+    assert "reverse DNS of 1 address(es) not verifiable offline" in table
+
+
+def test_long_check_errors_are_clipped_in_the_table_and_shown_whole_below(dns_server):
+    server = dns_server(ZONE)
+    zones = ("one.bl.test", "two.bl.test")
+    report = audit("atmhost.realworld.test", resolver=resolver_for(server),
+                   options=AuditOptions(checks=("dnsbl",), dnsbl_zones=zones))
+    lines = render_table([report]).splitlines()
+    row = next(line for line in lines if line.startswith("dnsbl "))
+    assert row.rstrip().endswith("...") and len(row) < 130
+    assert any(line.startswith("dnsbl error: no blocklist usable") for line in lines)
