@@ -32,7 +32,10 @@ def normalize(text: str) -> DomainInput:
         raise InputError(f"{shown}: a domain name cannot contain spaces")
     note = None
     if "://" in text:
-        host = urllib.parse.urlsplit(text).hostname
+        try:
+            host = urllib.parse.urlsplit(text).hostname
+        except ValueError:  # e.g. an unclosed '[' of an IPv6 literal
+            host = None
         if not host:
             raise InputError(f"{shown}: URL without a host name")
         note = f"audited {host} from the URL {shown}"

@@ -200,7 +200,7 @@ def parse_term(text: str) -> Term:
         return _modifier(modifier.group(1).lower(), text[modifier.end():], text)
     qualifier = Qualifier.PASS
     body = text
-    if text[0] in "+-~?":
+    if text and text[0] in "+-~?":
         qualifier, body = Qualifier(text[0]), text[1:]
     split = re.search(r"[:/]", body)
     name = (body[: split.start()] if split else body).lower()

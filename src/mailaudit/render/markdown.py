@@ -40,6 +40,15 @@ def md_text(text: str, limit: int | None = _LIMIT) -> str:
     return "".join(out)
 
 
+def md_span(text: str, limit: int = 100) -> str:
+    """An inline code span no content can close early; control characters visible."""
+    body = escape_text(text, limit).replace("\n", " ")
+    longest = max((len(m) for m in _BACKTICKS.findall(body)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}" if body else ""
+
+
 def md_code(lines: Sequence[str], lang: str = "text", limit: int | None = _LIMIT) -> list[str]:
     """A fenced block that no content can close early (``lang="dns"``: zone lines, kept pasteable)."""
     body = [zone_text(line) if lang == "dns" else escape_text(line, limit) for line in lines]
@@ -119,7 +128,7 @@ def _finding(number: int, finding: Finding, words: Mapping[str, str]) -> list[st
     lines = [
         f"#### {number}. {sev}: {md_text(finding.title, 300)}",
         "",
-        f"`{finding.id}` · {words['subject']}: {md_text(finding.subject, 300)}",
+        f"{md_span(finding.id)} · {words['subject']}: {md_text(finding.subject, 300)}",
         "",
         md_text(finding.detail),
         "",

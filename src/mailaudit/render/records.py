@@ -9,7 +9,7 @@ _CHUNK = 255
 
 def txt_value(value: str) -> str:
     """A TXT value as quoted character-strings of at most 255 bytes, escaped for zone files."""
-    raw = value.encode("utf-8")
+    raw = value.encode("utf-8", errors="replace")  # a lone surrogate (undecodable input) becomes '?'
     chunks = [raw[i : i + _CHUNK] for i in range(0, len(raw), _CHUNK)] or [b""]
     return " ".join('"' + _escape(chunk) + '"' for chunk in chunks)
 
