@@ -78,7 +78,7 @@ async def _run_check(check: Check, ctx: AuditContext) -> CheckResult:
         out.failed(f"internal error in the {check.id} check: {type(err).__name__}: {err}")
     result = out.result()
     if result.status is Status.ERROR and not result.error:
-        return CheckResult(result.id, result.status, result.findings, "could not complete", result.data)
+        return CheckResult(result.id, result.status, result.findings, "could not complete", result.data, result.notes)
     return result
 
 

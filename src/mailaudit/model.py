@@ -82,6 +82,8 @@ class CheckResult:
     error: str | None = None
     # check-specific facts for renderers (e.g. the SPF tree); JSON-safe values only
     data: tuple[tuple[str, object], ...] = field(default=(), compare=False)
+    # what the check could not verify but did not need to fail for (e.g. offline reverse DNS)
+    notes: tuple[str, ...] = ()
 
     def datum(self, key: str, default: object = None) -> object:
         for k, v in self.data:

@@ -95,6 +95,7 @@ class Collector:
         self.errors: list[str] = []
         self.data: dict[str, object] = {}
         self.skipped: str | None = None
+        self.notes: list[str] = []
 
     def add(
         self,
@@ -127,16 +128,21 @@ class Collector:
         if text not in self.errors:
             self.errors.append(text)
 
+    def note(self, text: str) -> None:
+        """Something the check could not verify without it being a failure (shown, not counted)."""
+        if text not in self.notes:
+            self.notes.append(text)
+
     def skip(self, reason: str) -> None:
         self.skipped = reason
 
     def result(self) -> CheckResult:
         data = tuple(self.data.items())
         if self.skipped is not None and not self.findings and not self.errors:
-            return CheckResult(self.check_id, Status.SKIPPED, (), self.skipped, data)
+            return CheckResult(self.check_id, Status.SKIPPED, (), self.skipped, data, tuple(self.notes))
         status = Status.ERROR if self.errors else status_for(self.findings)
         error = "; ".join(self.errors[:5]) + (f" (+{len(self.errors) - 5} more)" if len(self.errors) > 5 else "")
-        return CheckResult(self.check_id, status, tuple(self.findings), error or None, data)
+        return CheckResult(self.check_id, status, tuple(self.findings), error or None, data, tuple(self.notes))
 
 
 class CheckFunction(Protocol):

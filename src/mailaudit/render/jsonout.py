@@ -38,6 +38,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 def check_dict(check: CheckResult) -> dict[str, Any]:
     out: dict[str, Any] = {"id": check.id, "status": check.status.value, "error": check.error}
+    if check.notes:
+        out["notes"] = list(check.notes)
     if check.data:
         out["data"] = dict(check.data)
     return out
