@@ -114,3 +114,58 @@ def test_long_check_errors_are_clipped_in_the_table_and_shown_whole_below(dns_se
     row = next(line for line in lines if line.startswith("dnsbl "))
     assert row.rstrip().endswith("...") and len(row) < 130
     assert any(line.startswith("dnsbl error: no blocklist usable") for line in lines)
+
+
+# -- SPF missing: what the MX says about who sends --------------------------------------------
+
+
+def test_missing_spf_of_a_google_workspace_client_gets_googles_include(dns_server):
+    report = audit("gclient.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
+    [finding] = by_id(report, "spf.missing")
+    assert finding.variant == "provider" and "Google Workspace" in finding.detail
+    assert finding.fix is not None
+    [record] = finding.fix.records
+    assert (record.name, record.type) == ("gclient.realworld.test.", "TXT")
+    assert record.value == "v=spf1 include:_spf.google.com -all"  # no DMARC enforced: -all
+    assert "only service" in finding.fix.summary
+
+
+def test_missing_spf_with_mx_at_several_operators_guesses_no_include(dns_server):
+    report = audit("mixed.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
+    [finding] = by_id(report, "spf.missing")
+    assert finding.variant == "default" and finding.fix is not None and finding.fix.records == ()
+
+
+def test_web_only_domain_without_mx_or_spf(dns_server):
+    """No MX and no SPF: the SPF fix says how to lock a mail-less domain down, and the fix plan
+    keeps ``v=spf1 -all`` conditional (a web server may send contact-form mail)."""
+    from mailaudit.fixplan import plan
+
+    report = audit("webonly.realworld.test", resolver=resolver_for(dns_server(ZONE)),
+                   options=AuditOptions(checks=("mx", "spf")))
+    [finding] = by_id(report, "spf.missing")
+    assert finding.variant == "no_mx" and "unused for mail" in finding.detail
+    assert finding.fix is not None and [r.value for r in finding.fix.records] == ["v=spf1 -all"]
+    assert "v=spf1 a -all" in finding.fix.summary and "p=reject" in finding.fix.summary
+    steps = {s.phase: s for s in plan(report).steps}
+    assert steps["spf"].publish == () and any("v=spf1 -all" in a for a in steps["spf"].actions)
+    assert steps["receive"].publish == ()  # the null MX is conditional as well
+
+
+# -- MX: typos and Microsoft 365's verification placeholder -----------------------------------
+
+
+def test_upper_case_typo_of_a_google_mx_name_is_recognised(dns_server):
+    report = audit("typo.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=MX)
+    [finding] = by_id(report, "mx.host.unresolvable")
+    assert finding.variant == "typo" and "aspmx.l.google.com" in finding.detail
+
+
+def test_microsoft_365_verification_mx_left_in_place(dns_server):
+    report = audit("m365.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=MX)
+    [finding] = by_id(report, "mx.host.unresolvable")
+    assert finding.variant == "m365_verification" and "Microsoft 365" in finding.detail
+    assert finding.fix is not None
+    [old] = finding.fix.remove
+    assert (old.type, old.value) == ("MX", "10 ms37989641.msv1.invalid.outlook.com.")
+    assert "m365-realworld-test.mail.protection.outlook.com" in finding.fix.summary

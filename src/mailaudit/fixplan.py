@@ -26,6 +26,7 @@ _NULL_MX = ("MX", "0 .")
 _UNENFORCED = ("dmarc.missing", "dmarc.policy.none")
 _NO_MAIL_VARIANTS = ("nomail", "no_mail")  # the checks' variants for a domain that sends no mail
 _NOTHING_TO_DO = (("spf.all.softfail", "dmarc_enforced"),)  # variants whose fix is "keep it as it is"
+_CONDITIONAL = (("spf.missing", "no_mx"),)  # records right only for a domain that sends no mail
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,9 @@ def _step(phase: str, findings: list[Finding], report: DomainReport, text: Mappi
                 actions.append(text["no_mx_record"].format(record=f"{nulls[0].name} MX 0 ."))
             else:
                 actions.append(finding.fix.summary)
+        elif (finding.id, finding.variant) in _CONDITIONAL and not no_mail:
+            records = []  # right only if the domain sends no mail: the summary says so, with the record
+            actions.append(finding.fix.summary)
         elif finding.fix.summary:
             actions.append(finding.fix.summary)
         proposals.extend(records)

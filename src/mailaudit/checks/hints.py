@@ -1,6 +1,9 @@
-"""Well-known provider host names, to turn 'unresolvable' into 'did you mean ...?'."""
+"""Well-known provider host names: typos of MX names ('did you mean ...?'), the SPF include a
+provider's MX implies, and Microsoft 365's domain-verification MX."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import dns.name
 
@@ -58,3 +61,42 @@ def closest_known_mx(name: dns.name.Name, limit: int = 2) -> str | None:
         if 0 < d <= limit and (best is None or d < best[0]):
             best = (d, known)
     return best[1] if best else None
+
+
+# MX host suffix -> (the SPF domain the provider documents for include:, the provider's name).
+# Only providers whose inbound MX is, in practice, also how the domain sends.
+SPF_INCLUDE_FOR_MX = (
+    ("google.com", "_spf.google.com", "Google Workspace"),
+    ("googlemail.com", "_spf.google.com", "Google Workspace"),
+    ("mail.protection.outlook.com", "spf.protection.outlook.com", "Microsoft 365"),
+    ("mailgun.org", "mailgun.org", "Mailgun"),
+    ("zoho.com", "zoho.com", "Zoho Mail"),
+    ("zoho.eu", "zoho.eu", "Zoho Mail"),
+    ("emailsrvr.com", "emailsrvr.com", "Rackspace Email"),
+    ("yandex.net", "_spf.yandex.net", "Yandex 360"),
+    ("privateemail.com", "spf.privateemail.com", "Namecheap Private Email"),
+)
+
+# Microsoft 365 asks for an MX "msNNNNNNNN.msv1.invalid.outlook.com" to prove the domain is
+# yours; it never resolves and must be replaced by the real MX once the domain is verified.
+M365_VERIFICATION_SUFFIX = "msv1.invalid.outlook.com"
+
+
+def _under(text: str, suffix: str) -> bool:
+    return text == suffix or text.endswith("." + suffix)
+
+
+def mx_provider(names: Iterable[dns.name.Name]) -> tuple[str, str] | None:
+    """(SPF include domain, provider name) when every MX host belongs to one known provider."""
+    found: set[tuple[str, str]] = set()
+    for name in names:
+        text = name.to_text(omit_final_dot=True).lower()
+        match = next(((inc, who) for suffix, inc, who in SPF_INCLUDE_FOR_MX if _under(text, suffix)), None)
+        if match is None:
+            return None
+        found.add(match)
+    return found.pop() if len(found) == 1 else None
+
+
+def is_m365_verification_mx(name: dns.name.Name) -> bool:
+    return _under(name.to_text(omit_final_dot=True).lower(), M365_VERIFICATION_SUFFIX)

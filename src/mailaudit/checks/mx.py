@@ -11,7 +11,7 @@ import dns.rdatatype
 from ..addresses import ip_literal_of_name, parse_ip, reverse_name, special_range
 from ..answer import Answer, Outcome
 from .base import AuditContext, Check, Collector, dns_record
-from .hints import closest_known_mx
+from .hints import closest_known_mx, is_m365_verification_mx
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +126,18 @@ async def _judge_host(ctx: AuditContext, out: Collector, host: MxHost) -> None:
         out.add("mx.host.cname", host.text, evidence=[record, f"{host.text} CNAME {host.cname.to_text()}"],
                 target=host.cname.to_text(omit_final_dot=True))
     if not host.addresses:
-        if not host.lookup_errors:
-            suggestion = closest_known_mx(host.name)
-            out.add("mx.host.unresolvable", host.text, variant="typo" if suggestion else "default",
-                    evidence=[record, f"{host.text}: no A or AAAA record"], suggestion=suggestion or "")
+        if host.lookup_errors:
+            return
+        evidence = [record, f"{host.text}: no A or AAAA record"]
+        if is_m365_verification_mx(host.name):
+            mx_name = ctx.domain.replace(".", "-") + ".mail.protection.outlook.com"
+            out.add("mx.host.unresolvable", host.text, variant="m365_verification", evidence=evidence,
+                    remove=[dns_record(ctx.name, "MX", f"{host.preference} {host.name.to_text()}")],
+                    m365_mx=mx_name)
+            return
+        suggestion = closest_known_mx(host.name)
+        out.add("mx.host.unresolvable", host.text, variant="typo" if suggestion else "default",
+                evidence=evidence, suggestion=suggestion or "")
         return
     for address in host.addresses:
         ip = parse_ip(address)

@@ -32,6 +32,7 @@ from ..records.spf import (
 from ..spf import MAX_LOOKUPS, MAX_VOIDS, SpfResult, check_host_async
 from ..spftree import NodeInfo, SpfNode, authorised_networks, build_tree, fetch_node
 from .base import AuditContext, Check, Collector, dns_record
+from .hints import mx_provider
 from .mx import forward_confirmed, mx_facts
 
 if TYPE_CHECKING:
@@ -126,8 +127,31 @@ async def _missing(ctx: AuditContext, out: Collector, info: NodeInfo) -> None:
     if mx.null and not mx.hosts:
         out.add("spf.missing", variant="no_mail", evidence=[*evidence, *mx.records],
                 records=[dns_record(ctx.name, "TXT", "v=spf1 -all")])
+    elif mx.answer.outcome is Outcome.NODATA and await _web_only(ctx):
+        # no MX, only a web address: most such domains send no mail; the fix plan keeps the
+        # record conditional (the web server may send contact-form mail)
+        out.add("spf.missing", variant="no_mx", evidence=[*evidence, mx.answer.describe()],
+                records=[dns_record(ctx.name, "TXT", "v=spf1 -all")])
+    elif (provider := mx_provider(h.name for h in mx.hosts)) is not None:
+        include, name = provider
+        new_all = "~all" if await _dmarc_enforced(ctx) else "-all"
+        record = f"v=spf1 include:{include} {new_all}"
+        hosts = ", ".join(h.text.lower() for h in mx.hosts)
+        out.add("spf.missing", variant="provider", evidence=[*evidence, f"{ctx.domain} MX: {hosts}"],
+                records=[dns_record(ctx.name, "TXT", record)], provider=name, include=include, record=record)
     else:
         out.add("spf.missing", evidence=evidence)
+
+
+async def _web_only(ctx: AuditContext) -> bool:
+    answer = await ctx.query(ctx.name, "A")
+    return answer.outcome is Outcome.ANSWER
+
+
+async def _dmarc_enforced(ctx: AuditContext) -> bool:
+    from .dmarc import dmarc_facts  # here, not at the top: dmarc -> posture -> spf would be a cycle
+
+    return (await dmarc_facts(ctx)).enforced is True
 
 
 async def _analyse(ctx: AuditContext, out: Collector, tree: SpfNode, record: SpfRecord) -> None:
