@@ -12,6 +12,7 @@ from .errors import InputError
 
 _LDH = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _MAX_NAME = 253
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})  # label separators (RFC 3490 3.1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ def normalize(text: str) -> DomainInput:
 
 def to_alabel(text: str, shown: str | None = None) -> str:
     shown = shown or _shown(text)
+    text = text.translate(_DOTS)
     name = text[:-1] if text.endswith(".") else text
     if not name:
         raise InputError(f"{shown}: empty domain name")

@@ -17,14 +17,20 @@ import dns.name
 import dns.node
 import dns.rdataclass
 import dns.rdatatype
+import dns.rrset
+import dns.tokenizer
 import dns.zone
+import dns.zonefile
 
 from .answer import Answer, Outcome
 from .errors import InputError
+from .render.escape import escape_text
 
 _ORIGIN_RE = re.compile(rb"^\$ORIGIN[ \t]+(\S+)", re.MULTILINE)
 _MAX_CHAIN = 16
-_MAX_ZONE_BYTES = 64 * 1024 * 1024
+_MAX_ZONE_BYTES = 8 * 1024 * 1024  # a what-if zone is small; a larger file takes seconds to parse
+_GENERATE_RE = re.compile(rb"^\$GENERATE[ \t]+([0-9]{1,12})-([0-9]{1,12})(?:/([0-9]{1,12}))?", re.MULTILINE | re.I)
+_MAX_GENERATED = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,35 +128,89 @@ def _wildcard(zone: _Zone, name: dns.name.Name) -> dns.node.Node | None:
 
 
 def load_zone_file(path: pathlib.Path) -> dns.zone.Zone:
-    """Parse one BIND zone file; origin from its first ``$ORIGIN`` or the name ``DOMAIN.zone``."""
+    """Parse one BIND zone file; origin from its first ``$ORIGIN`` or the name ``DOMAIN.zone``.
+
+    A broken file is an ``InputError`` of one line: bad syntax, a class other than IN, ``$INCLUDE``,
+    a ``$GENERATE`` of more than ``_MAX_GENERATED`` names, a name outside the zone (which a plain
+    zone load would silently drop), a file over ``_MAX_ZONE_BYTES``.
+    """
+    data = _read(path)
+    origin = _origin(path, data)
+    generated = sum(_generated(m) for m in _GENERATE_RE.finditer(data))
+    if generated > _MAX_GENERATED:
+        raise InputError(f"zone file {path}: $GENERATE makes {generated} names (at most {_MAX_GENERATED})")
+    try:
+        rrsets = _parse(data.decode("utf-8", errors="replace"), origin)
+        outside = sorted({rrset.name for rrset in rrsets if not rrset.name.is_subdomain(origin)})
+        if outside:
+            more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
+            raise InputError(f"zone file {path}: {_one_line(outside[0])} is outside the zone "
+                             f"{_one_line(origin)}{more}")
+        zone = dns.zone.Zone(origin, relativize=False)
+        with zone.writer(True) as txn:
+            for rrset in rrsets:
+                txn.add(rrset)
+    except (dns.exception.DNSException, ValueError, UnicodeError, KeyError) as err:
+        if isinstance(err, InputError):
+            raise
+        raise InputError(f"zone file {path}: {_one_line(err)}") from None
+    return zone
+
+
+def _read(path: pathlib.Path) -> bytes:
     try:
         if path.stat().st_size > _MAX_ZONE_BYTES:
             raise InputError(f"zone file {path}: larger than {_MAX_ZONE_BYTES // 2**20} MiB")
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"zone file {path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"zone file {path}: is a folder") from None
     except OSError as err:
         raise InputError(f"zone file {path}: {err.strerror or err}") from None
+
+
+def _origin(path: pathlib.Path, data: bytes) -> dns.name.Name:
     declared = _ORIGIN_RE.search(data)
     if declared:
-        origin_text = declared.group(1).decode("ascii", errors="replace")
+        origin_text = declared.group(1).decode("utf-8", errors="replace")
     elif path.name.endswith(".zone"):
         origin_text = path.name[: -len(".zone")]
     else:
         raise InputError(f"zone file {path}: no $ORIGIN and the file is not named DOMAIN.zone")
     try:
-        origin = dns.name.from_text(origin_text)
-        return dns.zone.from_text(
-            data.decode("utf-8", errors="replace"), origin=origin, relativize=False, check_origin=False
-        )
-    except dns.exception.DNSException as err:
-        raise InputError(f"zone file {path}: {_one_line(err)}") from None
-    except (ValueError, UnicodeError) as err:
-        raise InputError(f"zone file {path}: {_one_line(err)}") from None
+        return dns.name.from_text(origin_text)
+    except (dns.exception.DNSException, ValueError, UnicodeError) as err:
+        raise InputError(f"zone file {path}: origin {_one_line(origin_text)}: {_one_line(err)}") from None
 
 
-def _one_line(err: Exception) -> str:
+def _generated(match: re.Match[bytes]) -> int:
+    start, stop, step = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
+    return (stop - start) // max(step, 1) + 1 if stop >= start else 0
+
+
+class _AllRecords(dns.zonefile.RRSetsReaderManager):
+    """Collects every record of a file, also names outside ``origin`` (a zone at ``origin`` would
+    drop those unseen); an SOA is still accepted only at ``origin``."""
+
+    def __init__(self, origin: dns.name.Name) -> None:
+        super().__init__(dns.name.root, False, dns.rdataclass.IN)
+        self.zone_origin = origin
+
+    def origin_information(self) -> tuple[dns.name.Name | None, bool, dns.name.Name | None]:
+        return (dns.name.root, False, self.zone_origin)
+
+
+def _parse(text: str, origin: dns.name.Name) -> list[dns.rrset.RRset]:
+    manager = _AllRecords(origin)
+    with manager.writer(True) as txn:  # type: ignore[no-untyped-call]
+        reader = dns.zonefile.Reader(dns.tokenizer.Tokenizer(text, "<string>"), dns.rdataclass.IN, txn)
+        reader.current_origin = reader.last_name = origin
+        reader.read()
+    return manager.rrsets
+
+
+def _one_line(err: object) -> str:
+    """An error or name as one visible line: control characters escaped, length capped."""
     text = str(err) or type(err).__name__
-    return " ".join(text.split())
+    return escape_text(" ".join(text.split()), 300)

@@ -10,6 +10,7 @@ import sys
 import click
 
 from ..errors import MailauditError
+from ..render.escape import escape_text
 from ..verdict import ExitCode
 from .common import CONTEXT_SETTINGS
 
@@ -22,6 +23,9 @@ def main_group() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the click group without click's own exit handling."""
+    if argv is not None and any("\x00" in arg for arg in argv):  # no real argv can hold one
+        click.echo("mailaudit: an argument contains a NUL character", err=True)
+        return _exit(ExitCode.USAGE)
     try:
         result = main_group.main(args=argv, prog_name="mailaudit", standalone_mode=False)
     except click.exceptions.Abort:
@@ -47,8 +51,12 @@ def _exit(code: int) -> int:
     return int(code)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _one_line(text: str, limit: int = 500) -> str:
+    """One visible line: whitespace runs become a space, control characters and bidi overrides
+    from user input or files are escaped (backslashes already in the text stay), length capped."""
+    flat = " ".join(text.split())
+    shown = "".join(ch if ch == "\\" else escape_text(ch) for ch in flat)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
 from . import audit_cmd, blocklist_cmd, diff_cmd, fix_cmd  # noqa: E402
