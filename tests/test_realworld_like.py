@@ -169,3 +169,12 @@ def test_microsoft_365_verification_mx_left_in_place(dns_server):
     [old] = finding.fix.remove
     assert (old.type, old.value) == ("MX", "10 ms37989641.msv1.invalid.outlook.com.")
     assert "m365-realworld-test.mail.protection.outlook.com" in finding.fix.summary
+
+
+def test_microsoft_365_verification_mx_is_recognised_offline_too():
+    """Offline, outlook.com is outside the zone files, but the placeholder is known by its name:
+    the finding is reported instead of a 'not verifiable' check error."""
+    resolver = Resolver(zones=[ZONES / ZONE / "realworld.test.zone"], offline=True)
+    report = audit("m365.realworld.test", resolver=resolver, options=MX)
+    assert report.check("mx").error is None
+    assert [f.variant for f in by_id(report, "mx.host.unresolvable")] == ["m365_verification"]

@@ -120,6 +120,9 @@ async def _judge_host(ctx: AuditContext, out: Collector, host: MxHost) -> None:
     if literal is not None:
         out.add("mx.host.ip_literal", host.text, evidence=[record], address=str(literal))
         return
+    if is_m365_verification_mx(host.name):  # known by its name alone (offline too): it never resolves
+        _m365_placeholder(ctx, out, host, record)
+        return
     for failed in host.lookup_errors:
         out.failed(failed)
     if host.cname is not None:
@@ -128,16 +131,9 @@ async def _judge_host(ctx: AuditContext, out: Collector, host: MxHost) -> None:
     if not host.addresses:
         if host.lookup_errors:
             return
-        evidence = [record, f"{host.text}: no A or AAAA record"]
-        if is_m365_verification_mx(host.name):
-            mx_name = ctx.domain.replace(".", "-") + ".mail.protection.outlook.com"
-            out.add("mx.host.unresolvable", host.text, variant="m365_verification", evidence=evidence,
-                    remove=[dns_record(ctx.name, "MX", f"{host.preference} {host.name.to_text()}")],
-                    m365_mx=mx_name)
-            return
         suggestion = closest_known_mx(host.name)
         out.add("mx.host.unresolvable", host.text, variant="typo" if suggestion else "default",
-                evidence=evidence, suggestion=suggestion or "")
+                evidence=[record, f"{host.text}: no A or AAAA record"], suggestion=suggestion or "")
         return
     for address in host.addresses:
         ip = parse_ip(address)
@@ -146,6 +142,13 @@ async def _judge_host(ctx: AuditContext, out: Collector, host: MxHost) -> None:
             out.add("mx.host.private", host.text, evidence=[record, f"{host.text} -> {address}"],
                     address=address, range=why)
     await asyncio.gather(*(_check_ptr(ctx, out, host, a) for a in host.addresses))
+
+
+def _m365_placeholder(ctx: AuditContext, out: Collector, host: MxHost, record: str) -> None:
+    mx_name = ctx.domain.replace(".", "-") + ".mail.protection.outlook.com"
+    out.add("mx.host.unresolvable", host.text, variant="m365_verification",
+            evidence=[record, f"{host.text}: a Microsoft 365 domain-verification name (never resolves)"],
+            remove=[dns_record(ctx.name, "MX", f"{host.preference} {host.name.to_text()}")], m365_mx=mx_name)
 
 
 async def _check_ptr(ctx: AuditContext, out: Collector, host: MxHost, address: str) -> None:
