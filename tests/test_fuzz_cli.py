@@ -188,3 +188,55 @@ def test_generate_within_the_limit_loads(tmp_path: pathlib.Path) -> None:
                                     "--format", "json"])
     assert code in (0, 1, 3), err
     assert "mx.missing" not in out and "mx.host.unresolvable" not in out
+
+
+# -- hostile DNS data end to end (a zone file served offline) ----------------------------------
+
+ESC = "\\027[2J\\027]8;;http://evil\\007"  # zone-file escapes: ESC, OSC hyperlink, BEL
+BIDI = "\\226\\128\\174"  # U+202E as UTF-8 bytes
+BAD_UTF8 = "\\255\\254\\192"
+
+
+def hostile_zone() -> str:
+    big = " ".join(f'"{chr(97 + i % 26) * 250}"' for i in range(250))  # about 64 KB in one TXT record
+    mx = "".join(f"@ MX {i} mx{i}\nmx{i} A 94.130.12.{i % 250 + 1}\n" for i in range(300))
+    return (
+        "$ORIGIN hostile.test.\n$TTL 300\n@ SOA ns.test. hostmaster.test. 1 3600 600 86400 60\n"
+        '@ TXT "v=spf1 include:loop.hostile.test -all"\n'
+        f'sub TXT "v=spf1 {ESC} -all"\nsub TXT "v=spf1 redirect=hostile.test"\nsub MX 10 mx1.hostile.test.\n'
+        'loop TXT "v=spf1 include:hostile.test include:loop.hostile.test exists:%{i}.%{l}.hostile.test ~all"\n'
+        f'sub2 TXT "v=spf1 include:%{{i}}.{BIDI}.hostile.test ~all"\n'
+        f"big TXT {big}\n"
+        f'@ TXT "{BAD_UTF8}{ESC}{BIDI}"\n'
+        "@ MX 5 alias\nalias CNAME alias2\nalias2 CNAME alias\n" + mx +
+        "_dmarc CNAME _dmarc2\n_dmarc2 CNAME _dmarc\n"
+        f'default._domainkey TXT "v=DKIM1; k=rsa; p={ESC}{BAD_UTF8}"\n'
+        f'selector1._domainkey TXT "v=DKIM1; t={BIDI}; p=" {big}\n'
+    )
+
+
+@pytest.fixture(scope="module")
+def hostile_zone_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("hostile") / "hostile.test.zone"
+    path.write_text(hostile_zone())
+    return str(path)
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--format", "table"], ["check", "--format", "markdown"], ["check", "--format", "html"],
+    ["check", "--format", "junit"], ["check", "--format", "json"], ["fix", "--format", "text"],
+    ["fix", "--format", "zone"], ["spf", "--format", "table"], ["spf", "--ip", "94.130.12.1", "--format", "json"],
+])
+def test_hostile_dns_data_never_reaches_the_output_raw(hostile_zone_file: str, args: list[str]) -> None:
+    command, *rest = args
+    extra = ["--no-dnsbl"] if command in ("check", "fix") else []
+    start = time.monotonic()
+    domains = ["hostile.test", "sub.hostile.test"] if command == "check" else ["hostile.test"]
+    result = run_cli(command, *domains, *rest, *extra, "--offline", "--zone", hostile_zone_file)
+    assert time.monotonic() - start < 30
+    out, err = result.stdout.decode("utf-8"), result.stderr.decode("utf-8", errors="replace")
+    assert result.returncode in (0, 1, 3), err[:2000]
+    assert "Traceback" not in err
+    assert visible(out), [ch for ch in out if not visible(ch)][:5]
+    if rest[-1] == "html":
+        assert "<script" not in out and 'href="http://evil' not in out
