@@ -178,3 +178,33 @@ def test_microsoft_365_verification_mx_is_recognised_offline_too():
     report = audit("m365.realworld.test", resolver=resolver, options=MX)
     assert report.check("mx").error is None
     assert [f.variant for f in by_id(report, "mx.host.unresolvable")] == ["m365_verification"]
+
+
+# -- the table over a portfolio ---------------------------------------------------------------
+
+
+def test_table_over_many_domains_ends_with_a_portfolio_summary(dns_server):
+    """A sysadmin auditing sixty client domains needs the totals, not only sixty reports."""
+    import asyncio
+
+    from mailaudit import Auditor
+
+    server = dns_server(ZONE)
+    auditor = Auditor(resolver_for(server), AuditOptions(checks=("mx", "spf", "dnsbl"),
+                                                         dnsbl_zones=("one.bl.test", "two.bl.test")))
+    names = ["webonly.realworld.test", "gclient.realworld.test", "cwlike.realworld.test"]
+
+    async def run():
+        return [r async for r in auditor.audit_many(names)]
+
+    table = render_table(asyncio.run(run()))
+    summary = table[table.index("== summary: 3 domains =="):]
+    rows = {line.split()[0]: line.split()[1:] for line in summary.splitlines()[3:] if line and line[0] != " "}
+    assert rows["spf.missing"] == ["HIGH", "2"]  # web-only and the Google client
+    assert rows["spf.include.missing"] == ["HIGH", "1"]
+    assert "  dnsbl on 3 domain(s), e.g. no blocklist usable" in summary
+
+
+def test_table_of_one_domain_has_no_summary(dns_server):
+    report = audit("gclient.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
+    assert "== summary" not in render_table([report])

@@ -5,7 +5,7 @@ Every piece of DNS data passes through ``safe`` (control characters escaped) bef
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from tabulate import tabulate
 
@@ -25,7 +25,36 @@ _NOTE_WIDTH = 100
 
 
 def render_table(reports: Iterable[DomainReport]) -> str:
-    return "\n".join(render_one(r) for r in reports)
+    reports = list(reports)
+    text = "\n".join(render_one(r) for r in reports)
+    return text + "\n" + render_summary(reports) if len(reports) > 1 else text
+
+
+def render_summary(reports: Sequence[DomainReport]) -> str:
+    """Over many domains: how many have each finding, and which checks could not complete."""
+    domains: dict[tuple[str, str], set[str]] = {}
+    rank: dict[str, int] = {}
+    for report in reports:
+        for finding in report.findings:
+            domains.setdefault((finding.id, finding.severity.value), set()).add(report.domain)
+            rank[finding.severity.value] = finding.severity.rank
+    rows = sorted(domains.items(), key=lambda item: (-rank[item[0][1]], -len(item[1]), item[0][0]))
+    lines = [f"== summary: {len(reports)} domains =="]
+    if rows:
+        lines.append(tabulate([[safe(fid), sev.upper(), len(names)] for (fid, sev), names in rows],
+                              headers=["finding", "severity", "domains"]))
+    else:
+        lines.append("No findings.")
+    errors: dict[str, list[str]] = {}
+    for report in reports:
+        for check in report.checks:
+            if check.status is Status.ERROR:
+                errors.setdefault(check.id, []).append(check.error or "")
+    if errors:
+        lines.append("\nchecks that could not complete:")
+        lines.extend(f"  {safe(cid)} on {len(texts)} domain(s), e.g. {safe(_clip(texts[0]))}"
+                     for cid, texts in errors.items())
+    return "\n".join(lines) + "\n"
 
 
 def render_one(report: DomainReport) -> str:
