@@ -76,7 +76,16 @@ def transform(macro: Macro, value: str) -> str:
     if macro.digits is not None:
         parts = parts[-macro.digits:]
     joined = ".".join(parts)
-    return urllib.parse.quote(joined, safe="~") if macro.escape else joined
+    return _url_escape(joined) if macro.escape else joined
+
+
+def _url_escape(text: str) -> str:
+    """RFC 3986 escaping of the UTF-8 bytes; undecodable input (argv, surrogate escapes) keeps its bytes."""
+    try:
+        raw = text.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no decoder made: nothing to keep
+        raw = text.encode("utf-8", errors="replace")
+    return urllib.parse.quote(raw, safe="~")
 
 
 async def expand_piece(piece: str | Macro, ctx: MacroContext) -> str:
