@@ -208,3 +208,9 @@ def test_table_over_many_domains_ends_with_a_portfolio_summary(dns_server):
 def test_table_of_one_domain_has_no_summary(dns_server):
     report = audit("gclient.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
     assert "== summary" not in render_table([report])
+
+
+def test_host_name_include_inside_a_providers_record_gives_no_record_to_paste(dns_server):
+    report = audit("relayed.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
+    [finding] = by_id(report, "spf.include.missing")
+    assert finding.variant == "default" and finding.fix is not None and finding.fix.records == ()

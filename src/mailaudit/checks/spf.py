@@ -228,7 +228,7 @@ async def _broken_targets(ctx: AuditContext, out: Collector, tree: SpfNode) -> S
             fixed = [dns_record(parent.domain, "TXT", without_term(record, child.term))] if ours else []
             out.add("spf.include.invalid", child.domain, evidence=evidence, records=fixed, **params)
             continue
-        host = await _host_term(ctx, out, child) if not child.info.nxdomain else None
+        host = await _host_term(ctx, out, child) if ours and not child.info.nxdomain else None
         if host is not None:
             evidence.append(f"{child.domain} A/AAAA: {host[1]}")
             value = _replaced(record, child.term, host[0])
