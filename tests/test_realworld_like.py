@@ -214,3 +214,22 @@ def test_host_name_include_inside_a_providers_record_gives_no_record_to_paste(dn
     report = audit("relayed.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
     [finding] = by_id(report, "spf.include.missing")
     assert finding.variant == "default" and finding.fix is not None and finding.fix.records == ()
+
+
+# -- reverse DNS of a provider's MX hosts -----------------------------------------------------
+
+
+def test_missing_ptr_of_a_providers_mx_is_info_with_nothing_to_paste(dns_server):
+    """The domain owner cannot publish PTRs for Mailgun's (or Google's) addresses: no action in the
+    fix plan; the company's own mail box keeps the low finding and its advice."""
+    from mailaudit.fixplan import plan
+
+    r = resolver_for(dns_server(ZONE))
+    report = audit("mgclient.realworld.test", resolver=r, options=MX)
+    [finding] = by_id(report, "mx.host.ptr")
+    assert finding.variant == "provider" and finding.severity.value == "info" and "Mailgun" in finding.detail
+    assert report.check("mx").status is Status.PASS
+    assert [s.phase for s in plan(report).steps] == []
+    own = audit("atmhost.realworld.test", resolver=r, options=MX)
+    [finding] = by_id(own, "mx.host.ptr")
+    assert finding.severity.value == "low" and finding.variant == "missing"

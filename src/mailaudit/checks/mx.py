@@ -10,8 +10,9 @@ import dns.rdatatype
 
 from ..addresses import ip_literal_of_name, parse_ip, reverse_name, special_range
 from ..answer import Answer, Outcome
+from ..model import Severity
 from .base import AuditContext, Check, Collector, dns_record
-from .hints import closest_known_mx, is_m365_verification_mx
+from .hints import closest_known_mx, is_m365_verification_mx, mx_provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +167,10 @@ async def _check_ptr(ctx: AuditContext, out: Collector, host: MxHost, address: s
     if verdict.error is not None:
         out.failed(verdict.error)
     elif not verdict.confirmed:
-        out.add("mx.host.ptr", f"{host.text} {address}", variant=verdict.variant,
-                evidence=verdict.evidence, host=host.text, address=address,
-                names=", ".join(verdict.names) or "none")
+        provider = mx_provider([host.name])  # a big provider's host: nothing for the domain to fix
+        out.add("mx.host.ptr", f"{host.text} {address}", variant="provider" if provider else verdict.variant,
+                severity=Severity.INFO if provider else None, evidence=verdict.evidence, host=host.text,
+                address=address, names=", ".join(verdict.names) or "none", provider=provider[1] if provider else "")
 
 
 @dataclass(frozen=True, slots=True)
