@@ -240,3 +240,44 @@ def test_hostile_dns_data_never_reaches_the_output_raw(hostile_zone_file: str, a
     assert visible(out), [ch for ch in out if not visible(ch)][:5]
     if rest[-1] == "html":
         assert "<script" not in out and 'href="http://evil' not in out
+
+
+# -- diff and --baseline over hostile report files (in-process) --------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.sampled_from(HOSTILE) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["domain", "findings", "checks", "id", "subject", "severity", "title", "status",
+                         "reports", "version", "fix"]) | st.text(max_size=5), inner, max_size=5),
+    max_leaves=20,
+)
+report_files = st.one_of(
+    json_values.map(lambda v: __import__("json").dumps(v)),
+    st.lists(json_values.map(lambda v: __import__("json").dumps(v)), max_size=3).map("\n".join),
+    st.sampled_from(["[" * 50_000, '{"domain": "a.test", "x": ' + "[" * 50_000 + "]" * 50_000 + "}",
+                     "1" * 5000, "NaN", '{"version": 1, "reports": [{"domain": "\\u001b[2J"}]}']),
+    st.text(max_size=50),
+)
+
+
+@FUZZ
+@given(report_files, report_files, st.sampled_from(["json", "table"]))
+def test_diff_of_any_files_never_crashes(tmp_path: pathlib.Path, old: str, new: str, fmt: str) -> None:
+    (tmp_path / "old.json").write_text(old, encoding="utf-8", errors="surrogateescape")
+    (tmp_path / "new.json").write_text(new, encoding="utf-8", errors="surrogateescape")
+    code, out, err = run_inprocess(["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "--format", fmt])
+    assert code in (0, 2), err
+    assert "Traceback" not in err and visible(err)
+    if fmt == "table":
+        assert visible(out)
+    code, _, err = run_inprocess(["check", "good.mx.test", "--no-dnsbl", "--baseline", str(tmp_path / "old.json"),
+                                  "--format", "json", *OFFLINE])
+    assert code in EXIT_CODES and "Traceback" not in err
+
+
+def test_deeply_nested_report_file_is_one_line(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    result = run_cli("diff", str(path), str(path))
+    assert result.returncode == 2
+    assert "nested too deeply" in assert_one_clean_line(result)

@@ -19,6 +19,7 @@ import asyncio
 import enum
 import ipaddress
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import dns.exception
 import dns.name
@@ -55,12 +56,12 @@ class SpfResult(enum.StrEnum):
     TEMPERROR = "temperror"
 
 
-RESULT_OF = {
+RESULT_OF = MappingProxyType({
     Qualifier.PASS: SpfResult.PASS,
     Qualifier.FAIL: SpfResult.FAIL,
     Qualifier.SOFTFAIL: SpfResult.SOFTFAIL,
     Qualifier.NEUTRAL: SpfResult.NEUTRAL,
-}
+})
 
 
 @dataclass(frozen=True, slots=True)

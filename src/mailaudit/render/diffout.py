@@ -19,7 +19,7 @@ def render_diff_table(result: Mapping[str, Any]) -> str:
         for kind in ("fixed", "new", "open", "unverified"):
             for finding in row.get(kind, []):
                 totals[kind] += 1
-                table.append([kind, str(finding.get("severity", "")), safe(str(finding.get("id", ""))),
+                table.append([kind, safe(str(finding.get("severity", ""))), safe(str(finding.get("id", ""))),
                               safe(str(finding.get("subject", ""))), safe(str(finding.get("title", "")))])
         lines.append(tabulate(table, headers=["change", "severity", "finding", "subject", "title"])
                      if table else "no findings before or after")

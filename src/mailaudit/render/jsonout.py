@@ -82,7 +82,7 @@ def load_reports(text: str) -> list[Mapping[str, Any]]:
     if not text:
         return []
     try:
-        whole = json.loads(text)
+        whole = _loads(text)
     except json.JSONDecodeError:
         whole = None
     if isinstance(whole, dict) and isinstance(whole.get("reports"), list):
@@ -94,10 +94,17 @@ def load_reports(text: str) -> list[Mapping[str, Any]]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = _loads(line)
         except json.JSONDecodeError as err:
             raise ValueError(f"line {number}: not JSON ({err.msg})") from None
         if not isinstance(item, dict) or "domain" not in item:
             raise ValueError(f"line {number}: not a mailaudit report")
         out.append(item)
     return out
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:  # hostile input: thousands of nested arrays or objects
+        raise ValueError("JSON nested too deeply") from None
