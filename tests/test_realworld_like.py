@@ -44,7 +44,8 @@ def test_softfail_fix_builds_on_the_repaired_record(dns_server):
     ~all fix carries the include repair, never the term that makes the record a permerror."""
     report = audit("cwlike.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
     [softfail] = by_id(report, "spf.all.softfail")
-    assert softfail.variant == "repaired" and "repaired" in (softfail.fix.summary if softfail.fix else "")
+    assert softfail.variant == "no_dmarc" and "unless another SPF finding repairs it" in (
+        softfail.fix.summary if softfail.fix else "")
     assert softfail.fix is not None
     assert [r.value for r in softfail.fix.records] == ["v=spf1 +a +mx a:mx.atmhost.realworld.test -all"]
 
@@ -233,3 +234,17 @@ def test_missing_ptr_of_a_providers_mx_is_info_with_nothing_to_paste(dns_server)
     own = audit("atmhost.realworld.test", resolver=r, options=MX)
     [finding] = by_id(own, "mx.host.ptr")
     assert finding.severity.value == "low" and finding.variant == "missing"
+
+
+def test_softfail_detail_has_no_english_dmarc_state_in_indonesian(dns_server):
+    """The DMARC state used to be an English fragment ('no DMARC record') inside the sentence."""
+    import asyncio
+
+    from mailaudit import Auditor
+    from mailaudit.catalogue import Catalogue
+
+    auditor = Auditor(resolver_for(dns_server(ZONE)), AuditOptions(checks=("spf", "dmarc")), Catalogue.load("id"))
+    report = asyncio.run(auditor.audit("atmhost.realworld.test"))
+    [softfail] = by_id(report, "spf.all.softfail")
+    assert softfail.variant == "no_dmarc"
+    assert "tidak memiliki record DMARC" in softfail.detail and "no DMARC" not in softfail.detail

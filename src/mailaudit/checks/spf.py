@@ -348,7 +348,7 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own:
         out.add("spf.all.softfail", variant="dmarc_enforced", severity=Severity.LOW, evidence=evidence,
                 new_all="~all", **params)
     elif first.qualifier is Qualifier.SOFTFAIL:
-        variant = "default" if own.text == (tree.info.record.text if tree.info.record else "") else "repaired"
+        variant = "dmarc_unknown" if dmarc.enforced is None else ("default" if dmarc.policy else "no_dmarc")
         out.add("spf.all.softfail", variant=variant, evidence=evidence, records=fixed("-all"), new_all="-all",
                 **params)
     elif first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL):
