@@ -248,3 +248,10 @@ def test_softfail_detail_has_no_english_dmarc_state_in_indonesian(dns_server):
     [softfail] = by_id(report, "spf.all.softfail")
     assert softfail.variant == "no_dmarc"
     assert "tidak memiliki record DMARC" in softfail.detail and "no DMARC" not in softfail.detail
+
+
+def test_host_include_beside_the_same_a_term_is_dropped_not_doubled(dns_server):
+    report = audit("both.realworld.test", resolver=resolver_for(dns_server(ZONE)), options=SPF)
+    [finding] = by_id(report, "spf.include.missing")
+    assert finding.fix is not None
+    assert [r.value for r in finding.fix.records] == ["v=spf1 a:mx.atmhost.realworld.test ~all"]

@@ -268,10 +268,14 @@ async def _host_term(ctx: AuditContext, out: Collector, child: SpfNode) -> tuple
 
 
 def _replaced(record: SpfRecord, old: str, new: str) -> str:
-    """The record with the (first) term written ``old`` replaced by ``new``."""
+    """The record with the (first) term written ``old`` replaced by ``new`` (dropped if the
+    record already has ``new``)."""
     texts = list(record.term_texts)
     if old in texts:
-        texts[texts.index(old)] = new
+        if new in texts:
+            texts.remove(old)
+        else:
+            texts[texts.index(old)] = new
     return record.rebuilt(tuple(texts))
 
 
