@@ -281,3 +281,11 @@ def test_deeply_nested_report_file_is_one_line(tmp_path: pathlib.Path) -> None:
     result = run_cli("diff", str(path), str(path))
     assert result.returncode == 2
     assert "nested too deeply" in assert_one_clean_line(result)
+
+
+@pytest.mark.parametrize("server", ["example.com", "999.1.1.1", "host:port:x", "\x1b[31m", "a b"])
+def test_nameserver_must_be_an_address(server: str) -> None:
+    """A name was accepted and every check then 'timed out' (exit 3): it is a usage error."""
+    code, out, err = run_inprocess(["check", "good.mx.test", "--nameserver", server, "--no-dnsbl"])
+    assert code == 2 and out == ""
+    assert err.startswith("mailaudit: --nameserver ") and "not an IP address" in err and visible(err)

@@ -12,7 +12,7 @@ import click
 
 from ..addresses import parse_ip
 from ..catalogue import LANGUAGES
-from ..dns import DEFAULT_TIMEOUT, Resolver
+from ..dns import DEFAULT_TIMEOUT, Resolver, parse_nameserver
 from ..errors import InputError
 from ..model import Severity
 from ..options import AuditOptions
@@ -81,6 +81,10 @@ def build_resolver(nameservers: tuple[str, ...], timeout: float, zones: tuple[st
     for zone in zones:
         if not pathlib.Path(zone).exists():
             raise InputError(f"zone file {zone}: no such file")
+    for server in nameservers:
+        host, _ = parse_nameserver(server)
+        if parse_ip(host) is None:  # the transport takes addresses only: a name would just time out
+            raise InputError(f"--nameserver {server!r}: not an IP address (give the resolver's address)")
     return Resolver(list(nameservers) or None, timeout=timeout, zones=zones, offline=offline)
 
 
