@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import idna
 
@@ -12,7 +13,7 @@ from .errors import InputError
 
 _LDH = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _MAX_NAME = 253
-_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})  # label separators (RFC 3490 3.1)
+_DOTS = MappingProxyType(str.maketrans("\u3002\uff0e\uff61", "..."))  # label separators (RFC 3490 3.1)
 
 
 @dataclass(frozen=True, slots=True)
