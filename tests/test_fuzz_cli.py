@@ -283,9 +283,25 @@ def test_deeply_nested_report_file_is_one_line(tmp_path: pathlib.Path) -> None:
     assert "nested too deeply" in assert_one_clean_line(result)
 
 
-@pytest.mark.parametrize("server", ["example.com", "999.1.1.1", "host:port:x", "\x1b[31m", "a b"])
-def test_nameserver_must_be_an_address(server: str) -> None:
-    """A name was accepted and every check then 'timed out' (exit 3): it is a usage error."""
+@pytest.mark.parametrize("server", ["no-such-host.invalid", "999.1.1.1", "host:port:x", "\x1b[31m", "a b", "h:99999"])
+def test_nameserver_must_resolve(server: str) -> None:
+    """A nameserver name that cannot be resolved was accepted and every check then 'timed out'
+    (exit 3): it is a usage error. (Names that resolve are used at their address.)"""
     code, out, err = run_inprocess(["check", "good.mx.test", "--nameserver", server, "--no-dnsbl"])
     assert code == 2 and out == ""
-    assert err.startswith("mailaudit: --nameserver ") and "not an IP address" in err and visible(err)
+    assert err.startswith("mailaudit: ") and "nameserver" in err and visible(err)
+
+
+def test_out_of_zone_glue_is_ignored_like_bind(tmp_path: pathlib.Path) -> None:
+    """Exported zones carry A records of their name servers in other zones: not an error."""
+    path = tmp_path / "glue.test.zone"
+    path.write_text(SOA.replace("broken", "glue") + "@ IN NS ns1.provider.example.\n"
+                    "ns1.provider.example. IN A 94.130.12.2\nns1.provider.example. IN AAAA 2a01::2\n"
+                    "@ IN MX 10 mail\nmail IN A 94.130.12.3\n")
+    code, out, err = run_inprocess(["check", "glue.test", "--offline", "--zone", str(path), "--no-dnsbl",
+                                    "--format", "json"])
+    assert code in (0, 1, 3), err
+    assert '"domain": "glue.test"' in out
+    path.write_text(path.read_text() + "ns1.provider.example. IN TXT \"not glue\"\n")
+    code, _, err = run_inprocess(["check", "glue.test", "--offline", "--zone", str(path), "--no-dnsbl"])
+    assert code == 2 and "ns1.provider.example. is outside the zone glue.test." in err

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import ipaddress
 import pathlib
+import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -65,6 +67,20 @@ def parse_nameserver(text: str, default_port: int = 53) -> tuple[str, int]:
     return host, port
 
 
+def _address_of(host: str, text: str) -> str:
+    """A nameserver given by name is resolved once, with the system's resolver."""
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, 53, type=socket.SOCK_DGRAM)
+    except (OSError, UnicodeError) as err:
+        raise InputError(f"nameserver {text!r}: cannot resolve {host!r} ({err})") from None
+    return str(infos[0][4][0])
+
+
 def _port(raw: str, text: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise InputError(f"nameserver {text!r}: bad port")
@@ -85,7 +101,7 @@ class LiveSource:
             servers: list[str | dns.nameserver.Nameserver] = []
             for text in nameservers:
                 host, ns_port = parse_nameserver(text, port)
-                servers.append(dns.nameserver.Do53Nameserver(host, ns_port))
+                servers.append(dns.nameserver.Do53Nameserver(_address_of(host, text), ns_port))
             res.nameservers = servers
         elif port != 53:
             res.port = port

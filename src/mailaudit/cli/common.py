@@ -82,9 +82,7 @@ def build_resolver(nameservers: tuple[str, ...], timeout: float, zones: tuple[st
         if not pathlib.Path(zone).exists():
             raise InputError(f"zone file {zone}: no such file")
     for server in nameservers:
-        host, _ = parse_nameserver(server)
-        if parse_ip(host) is None:  # the transport takes addresses only: a name would just time out
-            raise InputError(f"--nameserver {server!r}: not an IP address (give the resolver's address)")
+        parse_nameserver(server)  # a bad HOST:PORT is a usage error before any work; names resolve once
     return Resolver(list(nameservers) or None, timeout=timeout, zones=zones, offline=offline)
 
 
