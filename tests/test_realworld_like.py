@@ -102,8 +102,10 @@ def test_offline_mx_check_is_not_an_error_because_of_reverse_dns():
     check = report.check("mx")
     assert check.status is Status.PASS and check.error is None
     assert check.datum("ptr_not_verifiable") == ["128.199.74.202"]
+    assert check.notes == ("reverse DNS of 1 MX address(es) not verifiable offline (outside the --zone files): "
+                           "128.199.74.202",)
     table = render_table([report])
-    assert "reverse DNS of 1 address(es) not verifiable offline" in table
+    assert "reverse DNS of 1 MX address(es) not verifiable offline" in table
 
 
 def test_long_check_errors_are_clipped_in_the_table_and_shown_whole_below(dns_server):

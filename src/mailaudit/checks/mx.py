@@ -113,6 +113,10 @@ async def run(ctx: AuditContext, out: Collector) -> None:
                          for h in facts.hosts]
     checks = [_judge_host(ctx, out, host) for host in facts.hosts]
     await asyncio.gather(*checks)
+    unverified = out.data.get("ptr_not_verifiable")
+    if isinstance(unverified, list) and unverified:
+        out.note(f"reverse DNS of {len(unverified)} MX address(es) not verifiable offline "
+                 f"(outside the --zone files): {', '.join(unverified[:8])}")
 
 
 async def _judge_host(ctx: AuditContext, out: Collector, host: MxHost) -> None:

@@ -80,10 +80,8 @@ def _check_row(check: CheckResult) -> list[str]:
     if check.status is not Status.ERROR and check.findings:
         worst = max(check.findings, key=lambda f: f.severity.rank).severity
         note = f"{len(check.findings)} finding(s), worst {worst.value}"
-    unverified = check.datum("ptr_not_verifiable")
-    if check.status is not Status.ERROR and isinstance(unverified, list) and unverified:
-        extra = f"reverse DNS of {len(unverified)} address(es) not verifiable offline"
-        note = f"{note}; {extra}" if note else extra
+    if check.notes and check.status is not Status.ERROR:  # what it could not verify, without failing
+        note = "; ".join([note, *check.notes] if note else check.notes)
     return [check.id, _MARK[check.status], safe(_clip(note))]
 
 
@@ -93,8 +91,14 @@ def _clip(text: str) -> str:
 
 
 def _errors(checks: Iterable[CheckResult]) -> list[str]:
-    """Check errors too long for the summary table, in full."""
-    return [f"{c.id} error: {safe(c.error)}" for c in checks if c.error and len(c.error) > _NOTE_WIDTH]
+    """Check errors and notes too long for the summary table, in full."""
+    out: list[str] = []
+    for c in checks:
+        if c.error and len(c.error) > _NOTE_WIDTH:
+            out.append(f"{c.id} error: {safe(c.error)}")
+        out.extend(f"{c.id} note: {safe(n)}" for n in c.notes
+                   if c.status is not Status.ERROR and len(_check_row(c)[2]) >= _NOTE_WIDTH)
+    return out
 
 
 def _finding_block(index: int, finding: Finding) -> list[str]:
