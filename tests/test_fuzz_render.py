@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,7 +126,6 @@ options = st.builds(RenderOptions, st.sampled_from([*Severity, None]), st.sample
 # -- the properties ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="render/table.py shows check and finding ids unescaped (reported)")
 @fuzz(30)
 @given(st.lists(reports, min_size=1, max_size=2))
 def test_table_has_no_raw_control_characters(specs: list[dict[str, Any]]) -> None:

@@ -26,6 +26,7 @@ def render_diff_table(result: Mapping[str, Any]) -> str:
         lines.append("")
     summary = f"fixed {totals['fixed']}, new {totals['new']}, still open {totals['open']}"
     if totals["unverified"]:
-        summary += f", unverified {totals['unverified']} (their check did not complete in the new run)"
+        summary += (f", unverified {totals['unverified']}"
+                    " (check did not complete, or domain not audited, in the new run)")
     lines.append(summary)
     return "\n".join(lines) + "\n"

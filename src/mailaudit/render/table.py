@@ -66,7 +66,8 @@ def render_one(report: DomainReport) -> str:
     if not findings:
         lines.append("\nNo findings.")
         return "\n".join(lines) + "\n"
-    rows = [[i, f.severity.value.upper(), f.id, safe(f.subject), safe(f.title)] for i, f in enumerate(findings, 1)]
+    rows = [[i, f.severity.value.upper(), safe(f.id), safe(f.subject), safe(f.title)]
+            for i, f in enumerate(findings, 1)]
     lines.append("")
     lines.append(tabulate(rows, headers=["#", "severity", "finding", "subject", "title"]))
     lines.append("")
@@ -82,7 +83,7 @@ def _check_row(check: CheckResult) -> list[str]:
         note = f"{len(check.findings)} finding(s), worst {worst.value}"
     if check.notes and check.status is not Status.ERROR:  # what it could not verify, without failing
         note = "; ".join([note, *check.notes] if note else check.notes)
-    return [check.id, _MARK[check.status], safe(_clip(note))]
+    return [safe(check.id), _MARK[check.status], safe(_clip(note))]
 
 
 def _clip(text: str) -> str:
@@ -95,14 +96,14 @@ def _errors(checks: Iterable[CheckResult]) -> list[str]:
     out: list[str] = []
     for c in checks:
         if c.error and len(c.error) > _NOTE_WIDTH:
-            out.append(f"{c.id} error: {safe(c.error)}")
-        out.extend(f"{c.id} note: {safe(n)}" for n in c.notes
+            out.append(f"{safe(c.id)} error: {safe(c.error)}")
+        out.extend(f"{safe(c.id)} note: {safe(n)}" for n in c.notes
                    if c.status is not Status.ERROR and len(_check_row(c)[2]) >= _NOTE_WIDTH)
     return out
 
 
 def _finding_block(index: int, finding: Finding) -> list[str]:
-    out = [f"{index}. [{finding.severity.value.upper()}] {finding.id}: {safe(finding.title)}"]
+    out = [f"{index}. [{finding.severity.value.upper()}] {safe(finding.id)}: {safe(finding.title)}"]
     out.append(f"   {safe(finding.detail)}")
     out.extend(f"   evidence: {safe(e)}" for e in finding.evidence[:8])
     if len(finding.evidence) > 8:
