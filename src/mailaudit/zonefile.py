@@ -141,7 +141,7 @@ def load_zone_file(path: pathlib.Path) -> dns.zone.Zone:
         raise InputError(f"zone file {path}: $GENERATE makes {generated} names (at most {_MAX_GENERATED})")
     try:
         rrsets = _parse(data.decode("utf-8", errors="replace"), origin)
-        outside = sorted({rrset.name for rrset in rrsets if not rrset.name.is_subdomain(origin)})
+        rrsets, outside = _in_zone(rrsets, origin)
         if outside:
             more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
             raise InputError(f"zone file {path}: {_one_line(outside[0])} is outside the zone "
@@ -199,6 +199,17 @@ class _AllRecords(dns.zonefile.RRSetsReaderManager):
 
     def origin_information(self) -> tuple[dns.name.Name | None, bool, dns.name.Name | None]:
         return (dns.name.root, False, self.zone_origin)
+
+
+def _in_zone(rrsets: list[dns.rrset.RRset], origin: dns.name.Name) -> tuple[list[dns.rrset.RRset], list[dns.name.Name]]:
+    """The records at or under ``origin``, and the other names, less out-of-zone glue (addresses
+    of the zone's own name servers), which BIND also ignores and exported zones often carry."""
+    servers = {rd.target for rrset in rrsets if rrset.rdtype == dns.rdatatype.NS for rd in rrset}
+    inside = [r for r in rrsets if r.name.is_subdomain(origin)]
+    glue = (dns.rdatatype.A, dns.rdatatype.AAAA)
+    stray = {r.name for r in rrsets if not r.name.is_subdomain(origin)
+             and (r.name not in servers or r.rdtype not in glue)}
+    return inside, sorted(stray)
 
 
 def _parse(text: str, origin: dns.name.Name) -> list[dns.rrset.RRset]:
