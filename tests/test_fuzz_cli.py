@@ -174,7 +174,7 @@ def test_broken_zone_file_exits_2_with_one_line(tmp_path: pathlib.Path, content:
     path.write_bytes(content)
     start = time.monotonic()
     result = run_cli("check", "broken.test", "--offline", "--zone", str(path), "--no-dnsbl")
-    assert time.monotonic() - start < 20
+    assert time.monotonic() - start < 45  # a hang was the bug; generous for a loaded 2-core machine
     assert result.returncode == 2, result.stderr[:500]
     assert result.stdout == b""
     assert assert_one_clean_line(result).startswith("mailaudit: zone file ")
