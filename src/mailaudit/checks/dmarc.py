@@ -15,6 +15,7 @@ import dns.name
 import dns.rdatatype
 
 from ..answer import Answer, Outcome
+from ..dns import NOT_VERIFIABLE
 from ..model import DnsRecord
 from ..records.dmarc import DmarcRecord, ReportUri, is_dmarc, looks_like_spf, parse_dmarc, weaker
 from .base import AuditContext, Check, Collector, dns_record
@@ -50,6 +51,9 @@ class DmarcFacts:
     policy_domain: str | None = None  # the domain whose record applies
     levels: tuple[Level, ...] = ()  # every _dmarc name asked, the domain's own first
     failures: tuple[Answer, ...] = ()
+    # parents outside the --zone files in offline mode: noted, not failures (the domain's own
+    # _dmarc name was verified; only a policy published higher up could not be seen)
+    unverified: tuple[Answer, ...] = ()
 
     @property
     def enforced(self) -> bool | None:
@@ -94,11 +98,12 @@ async def _discover(ctx: AuditContext) -> DmarcFacts:
         return _facts((own,), own, inherited=False)
     parents = await asyncio.gather(*(_level(ctx, n) for n in walk_targets(ctx.name)))
     walked = _until_psd(parents)
-    failures = tuple(level.answer for level in walked if not level.answer.ok)
+    unverified = tuple(level.answer for level in walked if level.answer.error == NOT_VERIFIABLE)
+    failures = tuple(level.answer for level in walked if not level.answer.ok and level.answer not in unverified)
     chosen = _choose(walked)
     levels = (own, *walked)
     if chosen is None:
-        return DmarcFacts(levels=levels, complete=not failures, failures=failures)
+        return DmarcFacts(levels=levels, complete=not failures, failures=failures, unverified=unverified)
     return _facts(levels, chosen, inherited=True, failures=failures)
 
 
@@ -151,6 +156,9 @@ async def run(ctx: AuditContext, out: Collector) -> None:
     facts, apex = await asyncio.gather(dmarc_facts(ctx), ctx.query(ctx.name, "TXT"))
     for failure in facts.failures:
         out.failed(failure)
+    for answer in facts.unverified:
+        out.note(f"{answer.name.to_text(omit_final_dot=True)}: {NOT_VERIFIABLE}; a policy published there "
+                 "would apply to this domain")
     out.data.update(_data(facts))
     if not facts.levels or not facts.levels[0].answer.ok:
         return
