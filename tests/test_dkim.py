@@ -146,3 +146,8 @@ def test_builtin_selectors_cover_common_providers_and_are_documented():
     doc = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "dmarc-dkim.md").read_text()
     missing = [s.name for s in BUILTIN if f"| `{s.name}` | {s.provider} | {s.source} |" not in doc]
     assert missing == [], "docs/dmarc-dkim.md does not list these built-in selectors as selectors.py has them"
+
+
+def test_domain_with_no_mx_and_no_spf_gets_information_only(zones):
+    [finding] = run(zones, "webonly.dkim.test").findings
+    assert (finding.id, finding.variant, finding.severity.value) == ("dkim.not_found", "unused", "info")

@@ -21,7 +21,7 @@ from ..answer import Answer, Outcome
 from ..model import DnsRecord, Severity
 from ..records.dkim import DkimRecord, KeyInfo, analyse_key, looks_like_dkim, parse_dkim
 from .base import AuditContext, Check, Collector, dns_record
-from .posture import sends_no_mail
+from .posture import sends_no_mail, shows_no_mail_use
 from .selectors import Selector, selectors
 
 STRONG_RSA = 2048
@@ -88,7 +88,8 @@ class _Key:
 
 
 async def run(ctx: AuditContext, out: Collector) -> None:
-    (parent, probes), nomail = await asyncio.gather(probe_all(ctx), sends_no_mail(ctx))
+    (parent, probes), nomail, unused = await asyncio.gather(probe_all(ctx), sends_no_mail(ctx),
+                                                            shows_no_mail_use(ctx))
     failed = [p.answer for p in probes if not p.answer.ok] + ([parent] if not parent.ok else [])
     for answer in failed:
         out.failed(answer)
@@ -100,7 +101,7 @@ async def run(ctx: AuditContext, out: Collector) -> None:
         _dangling(out, probe)
     usable = [_judge_record(out, probe, text) for probe in found for text in probe.records]
     if not failed and not any(usable):
-        _not_found(ctx, out, parent, probes, found, nomail)
+        _not_found(ctx, out, parent, probes, found, "nomail" if nomail else "unused" if unused else None)
     if nomail:  # a domain that sends no mail gets no DKIM finding above info
         out.findings[:] = [dataclasses.replace(f, severity=Severity.INFO) for f in out.findings]
 
@@ -176,22 +177,26 @@ def _flags(key: _Key) -> bool:
 
 
 def _not_found(
-    ctx: AuditContext, out: Collector, parent: Answer, probes: list[Probe], found: list[Probe], nomail: bool
+    ctx: AuditContext, out: Collector, parent: Answer, probes: list[Probe], found: list[Probe], quiet: str | None
 ) -> None:
+    """``quiet``: "nomail" (the domain says it sends no mail) or "unused" (no MX and no SPF):
+    then the finding is information only."""
     subject = f"_domainkey.{ctx.domain}"
     names = ", ".join(p.selector.name for p in probes)
     evidence = [parent.describe()] + ([f"{len(probes)} selectors asked: {names}"] if probes else [])
     if found:
         variant = "unusable"
-    elif nomail:
-        variant = "nomail"
+    elif quiet == "nomail":
+        variant = quiet
+    elif parent.outcome is Outcome.NODATA:  # keys exist at selectors not guessed: mail is signed
+        variant = "exists"
+    elif quiet is not None:
+        variant = quiet
     elif parent.outcome is Outcome.NXDOMAIN:
         variant = "nxdomain"
-    elif parent.outcome is Outcome.NODATA:
-        variant = "exists"
     else:
         variant = "unknown"
-    severity = Severity.LOW if variant == "exists" else None
+    severity = Severity.LOW if variant == "exists" else Severity.INFO if variant == "unused" else None
     out.add("dkim.not_found", subject, variant=variant, severity=severity, evidence=evidence,
             count=len(probes), selectors=", ".join(p.selector.name for p in found))
 

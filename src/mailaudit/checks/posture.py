@@ -17,3 +17,13 @@ async def sends_no_mail(ctx: AuditContext) -> bool:
         return False
     mx = await mx_facts(ctx)
     return mx.null or (mx.answer.absent and not mx.hosts)
+
+
+async def shows_no_mail_use(ctx: AuditContext) -> bool:
+    """True when the domain has neither MX records (nor a null MX) nor an SPF record, both
+    verified: e.g. a web-only domain. DKIM advice is then information, not a problem."""
+    spf = await spf_facts(ctx)
+    if not spf.complete or spf.record is not None:
+        return False
+    mx = await mx_facts(ctx)
+    return mx.answer.absent and not mx.hosts and not mx.null
