@@ -169,8 +169,14 @@ def main_latency(args: argparse.Namespace, tmp: pathlib.Path) -> None:
     """One domain at a time, cold cache, in-process: how many round trips its critical path has."""
     import asyncio
 
+    import mailaudit.dns
     from mailaudit import AuditOptions, Auditor
     from mailaudit.dns import Resolver
+
+    if args.prototype:
+        import do53
+
+        mailaudit.dns.LiveSource = do53.Do53Source  # type: ignore[misc,assignment]
 
     wl = workload.generate(tmp / "zones", 60, args.seed)
     zones = tuple(z for z in wl.dnsbl_args if z != "--dnsbl")
