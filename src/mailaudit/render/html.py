@@ -109,6 +109,7 @@ def _check_view(check: CheckResult, words: Mapping[str, str]) -> dict[str, Any]:
     note = check.error or ""
     if not note and check.findings:
         note = words["counts"].format(count=len(check.findings))
+    note = "; ".join([note, *check.notes]) if note else "; ".join(check.notes)
     return {
         "id": check.id,
         "label": check_label(words, check.id),

@@ -93,6 +93,7 @@ def _domain(report: DomainReport, words: Mapping[str, str], lang: str) -> list[s
     lines.extend([f"| {words['check']} | {words['status']} | {words['note']} |", "|---|---|---|"])
     for check in report.checks:
         note = check.error or (words["counts"].format(count=len(check.findings)) if check.findings else "")
+        note = "; ".join(n for n in (note, *check.notes) if n)
         status = words.get(check.status.value, check.status.value)
         lines.append(f"| {md_text(check_label(words, check.id))} | {status} | {md_text(note, 300)} |")
     lines.append("")
