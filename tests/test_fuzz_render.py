@@ -73,6 +73,7 @@ def check() -> st.SearchStrategy[dict[str, Any]]:
         "id": st.sampled_from(CHECK_IDS) | text, "status": st.sampled_from(list(Status)),
         "findings": st.lists(finding(), max_size=3), "error": st.none() | text,
         "data": st.lists(st.tuples(st.sampled_from(["record", "found_at"]) | text, text), max_size=2),
+        "notes": st.lists(text, max_size=2),
     })
 
 
@@ -92,7 +93,7 @@ def build(spec: dict[str, Any], tr: Tr = str) -> DomainReport:
 def _check(spec: dict[str, Any], tr: Tr) -> CheckResult:
     error = None if spec["error"] is None else tr(spec["error"])
     return CheckResult(tr(spec["id"]), spec["status"], tuple(_finding(f, tr) for f in spec["findings"]), error,
-                       tuple((tr(k), tr(v)) for k, v in spec["data"]))
+                       tuple((tr(k), tr(v)) for k, v in spec["data"]), tuple(tr(n) for n in spec["notes"]))
 
 
 def _finding(spec: dict[str, Any], tr: Tr) -> Finding:
