@@ -305,3 +305,10 @@ def test_out_of_zone_glue_is_ignored_like_bind(tmp_path: pathlib.Path) -> None:
     path.write_text(path.read_text() + "ns1.provider.example. IN TXT \"not glue\"\n")
     code, _, err = run_inprocess(["check", "glue.test", "--offline", "--zone", str(path), "--no-dnsbl"])
     assert code == 2 and "ns1.provider.example. is outside the zone glue.test." in err
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "1e309", "-1", "0", "601"])
+def test_timeout_must_be_a_finite_positive_number(seconds: str) -> None:
+    """nan and inf were accepted and a query to a silent server then waited for ever."""
+    code, out, err = run_inprocess(["check", "good.mx.test", "--nameserver", "127.0.0.1:9", "--timeout", seconds])
+    assert code == 2 and out == "" and err.startswith("mailaudit: --timeout ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import pathlib
 import sys
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from ..verdict import FindingKey
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+_MAX_TIMEOUT = 600.0
 FAIL_ON = ("critical", "high", "medium", "low", "info", "never")
 
 
@@ -78,6 +80,8 @@ def audit_options(func: F) -> F:
 def build_resolver(nameservers: tuple[str, ...], timeout: float, zones: tuple[str, ...], offline: bool) -> Resolver:
     if offline and not zones:
         raise InputError("--offline needs at least one --zone FILE")
+    if not math.isfinite(timeout) or not 0 < timeout <= _MAX_TIMEOUT:  # nan and inf waited for ever
+        raise InputError(f"--timeout {timeout}: give seconds above 0 and at most {_MAX_TIMEOUT:g}")
     for zone in zones:
         if not pathlib.Path(zone).exists():
             raise InputError(f"zone file {zone}: no such file")
