@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
-from mailaudit import Auditor, AuditOptions, Status, audit
+from mailaudit import AuditOptions, Auditor, Status, audit
 
 from .conftest import resolver_for
 
