@@ -312,3 +312,11 @@ def test_timeout_must_be_a_finite_positive_number(seconds: str) -> None:
     """nan and inf were accepted and a query to a silent server then waited for ever."""
     code, out, err = run_inprocess(["check", "good.mx.test", "--nameserver", "127.0.0.1:9", "--timeout", seconds])
     assert code == 2 and out == "" and err.startswith("mailaudit: --timeout ")
+
+
+@pytest.mark.parametrize("args", [["check", "good.mx.test", "--sending-ip", "2a01:4f8::1%x.y", "--no-dnsbl"],
+                                  ["blocklist", "2a01:4f8::1%eth0"]])
+def test_scoped_addresses_are_usage_errors(args: list[str]) -> None:
+    """A sending IP with a %zone index ended as 'internal error in the spf check'."""
+    code, out, err = run_inprocess([*args, *OFFLINE])
+    assert code == 2 and out == "" and "%zone index" in err

@@ -226,3 +226,10 @@ def test_empty_term_is_a_syntax_error() -> None:
 def test_broken_url_is_an_input_error(text: str) -> None:
     with pytest.raises(InputError, match="URL without a host name"):
         normalize(text)
+
+
+def test_a_zone_index_does_not_break_blocklist_names() -> None:
+    """'::1%{example.com' parsed as a scoped address whose .exploded then raised."""
+    assert dnsbl.ip_query_name("2a01:4f8::1%eth0", "zen.example.org") == dnsbl.ip_query_name(
+        "2a01:4f8::1", "zen.example.org")
+    assert dnsbl.ip_query_name("::1%{example.com", "zen.example.org") is not None

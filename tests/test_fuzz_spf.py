@@ -7,10 +7,12 @@ import os
 import time
 
 import dns.zone
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mailaudit.dns import Resolver
+from mailaudit.errors import InputError
 from mailaudit.model import DnsRecord
 from mailaudit.render.records import zone_line
 from mailaudit.spf import SpfResult, check_host
@@ -57,3 +59,14 @@ def test_check_host_always_gives_a_result(main: str, other: str, explanation: st
     assert time.monotonic() - start < 5
     assert SpfResult(outcome.result) in set(SpfResult)
     assert outcome.explanation is None or len(outcome.explanation) <= 1024
+
+
+def test_a_bad_client_address_is_an_input_error() -> None:
+    resolver = Resolver(zones=ZoneSet([zone("v=spf1 -all", "", "")]), offline=True, timeout=0.5)
+    with pytest.raises(InputError, match="not an IPv4 or IPv6 address"):
+        check_host("\x1b[31m", "fuzz.test", "", "fuzz.test", resolver=resolver)
+
+
+def test_a_zone_index_is_dropped_from_the_client_address() -> None:
+    resolver = Resolver(zones=ZoneSet([zone("v=spf1 ip6:2a01:4f8::/32 -all", "", "")]), offline=True, timeout=0.5)
+    assert check_host("2a01:4f8::1%eth0", "fuzz.test", "", "fuzz.test", resolver=resolver).result == "pass"

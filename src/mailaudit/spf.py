@@ -28,6 +28,7 @@ import idna
 from .addresses import reverse_name
 from .answer import Answer, Outcome
 from .dns import Resolver, run_sync
+from .errors import InputError
 from .records.spf import (
     MacroString,
     Mechanism,
@@ -85,8 +86,15 @@ class SpfError(Exception):
 
 
 def client_address(ip: str | IPAddress) -> IPAddress:
-    """The address SPF evaluates: IPv4-mapped IPv6 addresses are IPv4 (RFC 7208 5)."""
-    address = ipaddress.ip_address(ip.strip().strip("[]")) if isinstance(ip, str) else ip
+    """The address SPF evaluates: IPv4-mapped IPv6 addresses are IPv4 (RFC 7208 5).
+
+    Raises ``InputError`` (a ``ValueError``) when ``ip`` is not an address."""
+    try:
+        address = ipaddress.ip_address(ip.strip().strip("[]")) if isinstance(ip, str) else ip
+    except ValueError:
+        raise InputError(f"{ip!r} is not an IPv4 or IPv6 address") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+        address = ipaddress.IPv6Address(address.packed)  # a zone index (fe80::1%eth0) is local only
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address

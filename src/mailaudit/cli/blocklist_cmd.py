@@ -62,6 +62,8 @@ def blocklist(targets: tuple[str, ...], **params: Any) -> int:
 
 def parse_target(text: str) -> Target:
     ip = parse_ip(text)
+    if ip is not None and "%" in text:
+        raise InputError(f"{text}: an address with a %zone index is local, never on a public blocklist")
     if ip is not None:
         why = special_range(ip)
         if why is not None:

@@ -92,8 +92,8 @@ def build_resolver(nameservers: tuple[str, ...], timeout: float, zones: tuple[st
 
 def build_options(params: dict[str, Any]) -> AuditOptions:
     for ip in params["sending_ips"]:
-        if parse_ip(ip) is None:
-            raise InputError(f"--sending-ip {ip!r}: not an IPv4 or IPv6 address")
+        if parse_ip(ip) is None or "%" in ip:
+            raise InputError(f"--sending-ip {ip!r}: not an IPv4 or IPv6 address (without a %zone index)")
     fail_on = None if params["fail_on"] == "never" else Severity(params["fail_on"])
     zones = tuple(z.strip().rstrip(".").lower() for z in params["dnsbl_zones"]) or None
     return dataclasses.replace(

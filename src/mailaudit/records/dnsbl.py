@@ -56,7 +56,7 @@ class Classified:
 def ip_query_name(address: str, zone: str) -> dns.name.Name | None:
     """``4.3.2.1.zone`` for IPv4, 32 reversed nibbles for IPv6; None when not an address."""
     try:
-        ip = ipaddress.ip_address(address.strip().strip("[]"))
+        ip = ipaddress.ip_address(address.strip().strip("[]").partition("%")[0])  # no zone index
     except ValueError:
         return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
