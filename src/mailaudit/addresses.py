@@ -11,6 +11,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def parse_ip(text: str) -> IPAddress | None:
+    """An IPv4 or IPv6 address, or None. Scoped addresses (``fe80::1%eth0``) are refused: a
+    zone index means nothing outside the host that wrote it."""
+    if "%" in text:
+        return None
     try:
         return ipaddress.ip_address(text.strip().strip("[]"))
     except ValueError:

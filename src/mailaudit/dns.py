@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import ipaddress
+import math
 import pathlib
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -56,7 +57,9 @@ def parse_nameserver(text: str, default_port: int = 53) -> tuple[str, int]:
     text = text.strip()
     host, port = text, default_port
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, closed, rest = text[1:].partition("]")
+        if not closed:
+            raise InputError(f"nameserver {text!r}: '[' without ']'")
         if rest.startswith(":"):
             port = _port(rest[1:], text)
     elif text.count(":") == 1:
@@ -168,8 +171,8 @@ class Resolver:
         max_in_flight: int = 256,
         cache_size: int = 100_000,
     ) -> None:
-        if timeout <= 0:
-            raise InputError("timeout must be positive")
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise InputError("timeout must be a positive number of seconds")
         self.zones = zones if isinstance(zones, ZoneSet) else ZoneSet.from_paths(zones)
         self.offline = offline
         self._live = None if offline else LiveSource(nameservers, port, timeout, retries)

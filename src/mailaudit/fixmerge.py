@@ -11,13 +11,9 @@ from collections.abc import Sequence
 from types import MappingProxyType
 
 from .records.dmarc import is_dmarc, parse_dmarc, split_tags
+from .records.spf import is_spf_record
 
 _STRICTNESS = MappingProxyType({"-": 3, "~": 2, "?": 1, "+": 0})
-
-
-def is_spf(value: str) -> bool:
-    head = value[:7].lower()
-    return head == "v=spf1" or head == "v=spf1 "
 
 
 def is_dkim(value: str) -> bool:
@@ -29,7 +25,7 @@ def kind_of(rtype: str, value: str) -> str:
     """'spf', 'dmarc', 'dkim' or '' (a record that is never merged)."""
     if rtype.upper() != "TXT":
         return ""
-    if is_spf(value):
+    if is_spf_record(value):
         return "spf"
     if is_dmarc(value):
         return "dmarc"

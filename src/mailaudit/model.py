@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 
 class Severity(enum.StrEnum):
@@ -23,7 +24,9 @@ class Severity(enum.StrEnum):
         return self.rank >= other.rank
 
 
-_RANKS = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+_RANKS = MappingProxyType(
+    {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+)
 
 
 class Status(enum.StrEnum):

@@ -61,9 +61,9 @@ def blocklist(targets: tuple[str, ...], **params: Any) -> int:
 
 
 def parse_target(text: str) -> Target:
-    ip = parse_ip(text)
-    if ip is not None and "%" in text:
+    if "%" in text and parse_ip(text.partition("%")[0]) is not None:
         raise InputError(f"{text}: an address with a %zone index is local, never on a public blocklist")
+    ip = parse_ip(text)
     if ip is not None:
         why = special_range(ip)
         if why is not None:

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TypeVar
 
 import dns.exception
 import dns.name
 
+from .spf import is_spf_record
+
 POLICIES = ("none", "quarantine", "reject")
-STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
+STRENGTH = MappingProxyType({"none": 0, "quarantine": 1, "reject": 2})
 LEGACY_TAGS = ("pct", "rf", "ri")  # RFC 7489 tags that RFC 9989 removed
 KNOWN_TAGS = frozenset({"v", "p", "sp", "np", "psd", "t", "adkim", "aspf", "fo", "rua", "ruf", *LEGACY_TAGS})
-_CHOICES = {
+_CHOICES = MappingProxyType({
     "p": POLICIES,
     "sp": POLICIES,
     "np": POLICIES,
@@ -27,7 +30,7 @@ _CHOICES = {
     "t": ("y", "n"),
     "adkim": ("r", "s"),
     "aspf": ("r", "s"),
-}
+})
 _FO = ("0", "1", "d", "s")
 _SIZE_UNITS = ("k", "m", "g", "t")
 _MAX_TAGS = 64
@@ -114,7 +117,8 @@ def is_dmarc(text: str) -> bool:
 
 
 def looks_like_spf(text: str) -> bool:
-    return text.strip().lower().split(" ", 1)[0] == "v=spf1"
+    """An SPF record (``v=spf1 ...``) misplaced at ``_dmarc``; leading blanks tolerated."""
+    return is_spf_record(text.strip())
 
 
 def split_tags(text: str) -> tuple[list[tuple[str, str]], list[str]]:

@@ -6,6 +6,7 @@ Every piece of DNS data passes through ``safe`` (control characters escaped) bef
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from types import MappingProxyType
 
 from tabulate import tabulate
 
@@ -13,13 +14,13 @@ from ..model import CheckResult, DomainReport, Finding, Status
 from .escape import safe
 from .records import zone_line
 
-_MARK = {
+_MARK = MappingProxyType({
     Status.PASS: "ok",
     Status.WARN: "warn",
     Status.FAIL: "FAIL",
     Status.ERROR: "ERROR",
     Status.SKIPPED: "skipped",
-}
+})
 
 _NOTE_WIDTH = 100
 
