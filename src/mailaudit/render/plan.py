@@ -53,7 +53,7 @@ def plan_text(plan: FixPlan) -> str:
     lines = [f"{head}: {t['steps'].format(count=len(plan.steps))}"]
     lines.extend(f"! {escape_text(note, _LIMIT)}" for note in plan.notes)
     if not plan.steps:
-        lines.append(t["nothing_to_do"])
+        lines.append(t["nothing_known"] if plan.notes else t["nothing_to_do"])
     for step in plan.steps:
         lines.append("")
         later = f" ({t['later']}: {t['later_note']})" if step.later else ""
@@ -76,7 +76,7 @@ def plan_zone(plan: FixPlan) -> str:
     lines = [f"; {escape_text(t['zone_head'].format(domain=plan.domain), 500)}"]
     lines.extend(f"; ! {escape_text(note, _LIMIT)}" for note in plan.notes)
     if not plan.steps:
-        lines.append(f"; {t['nothing_to_do']}")
+        lines.append(f"; {t['nothing_known'] if plan.notes else t['nothing_to_do']}")
     for step in plan.steps:
         later = f" ({t['later']}: {t['later_note']})" if step.later else ""
         lines.extend(["", f"; {t['step']} {step.number}. {escape_text(step.title, 300)}{later}"])

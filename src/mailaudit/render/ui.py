@@ -60,6 +60,7 @@ EN: Mapping[str, str] = MappingProxyType({
     "step": "Step",
     "wait": "Before the next step",
     "nothing_to_do": "Nothing to change.",
+    "nothing_known": "No step can be proposed from what could be checked: run again when the checks complete.",
     "plan_for": "Fix plan for {domain}",
     "steps": "{count} step(s)",
     "also": "Also do",
@@ -120,6 +121,8 @@ ID: Mapping[str, str] = MappingProxyType({
     "step": "Langkah",
     "wait": "Sebelum langkah berikutnya",
     "nothing_to_do": "Tidak ada yang perlu diubah.",
+    "nothing_known": ("Tidak ada langkah yang dapat diusulkan dari yang berhasil diperiksa: "
+                      "jalankan lagi setelah pemeriksaan selesai."),
     "plan_for": "Rencana perbaikan untuk {domain}",
     "steps": "{count} langkah",
     "also": "Lakukan juga",
