@@ -294,6 +294,7 @@ def _bind_pair(host: str) -> tuple[socket.socket, socket.socket]:
     """A UDP and a TCP socket on the same free port."""
     for _ in range(50):
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)  # bursts queue, not drop
         udp.bind((host, 0))
         port = udp.getsockname()[1]
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import ipaddress
 import math
 import pathlib
-import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -29,6 +27,9 @@ import dns.resolver
 
 from .answer import Answer, Outcome, failure
 from .errors import InputError
+from .nameservers import address_of
+from .nameservers import parse_nameserver as parse_nameserver
+from .transport import Do53Source
 from .zonefile import ZoneSet
 
 T = TypeVar("T")
@@ -52,44 +53,6 @@ class ResolverStats:
                 f"{self.cache_hits} from cache, {self.joined} joined in flight, {self.failures} failed")
 
 
-def parse_nameserver(text: str, default_port: int = 53) -> tuple[str, int]:
-    """``HOST``, ``HOST:PORT``, ``[V6]:PORT`` or a bare IPv6 address -> (host, port)."""
-    text = text.strip()
-    host, port = text, default_port
-    if text.startswith("["):
-        host, closed, rest = text[1:].partition("]")
-        if not closed:
-            raise InputError(f"nameserver {text!r}: '[' without ']'")
-        if rest.startswith(":"):
-            port = _port(rest[1:], text)
-    elif text.count(":") == 1:
-        host, _, raw = text.partition(":")
-        port = _port(raw, text)
-    if not host:
-        raise InputError(f"nameserver {text!r}: empty host")
-    return host, port
-
-
-def _address_of(host: str, text: str) -> str:
-    """A nameserver given by name is resolved once, with the system's resolver."""
-    try:
-        ipaddress.ip_address(host)
-        return host
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, 53, type=socket.SOCK_DGRAM)
-    except (OSError, UnicodeError) as err:
-        raise InputError(f"nameserver {text!r}: cannot resolve {host!r} ({err})") from None
-    return str(infos[0][4][0])
-
-
-def _port(raw: str, text: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise InputError(f"nameserver {text!r}: bad port")
-    return int(raw)
-
-
 class LiveSource:
     """Live DNS through dnspython's asyncresolver (EDNS 1232, TCP on truncation)."""
 
@@ -104,7 +67,7 @@ class LiveSource:
             servers: list[str | dns.nameserver.Nameserver] = []
             for text in nameservers:
                 host, ns_port = parse_nameserver(text, port)
-                servers.append(dns.nameserver.Do53Nameserver(_address_of(host, text), ns_port))
+                servers.append(dns.nameserver.Do53Nameserver(address_of(host, text), ns_port))
             res.nameservers = servers
         elif port != 53:
             res.port = port
@@ -169,13 +132,14 @@ class Resolver:
         zones: Iterable[str | pathlib.Path] | ZoneSet = (),
         offline: bool = False,
         max_in_flight: int = 256,
-        cache_size: int = 100_000,
+        cache_size: int = 50_000,
+        transport: str = "lean",
     ) -> None:
         if not (math.isfinite(timeout) and timeout > 0):
             raise InputError("timeout must be a positive number of seconds")
         self.zones = zones if isinstance(zones, ZoneSet) else ZoneSet.from_paths(zones)
         self.offline = offline
-        self._live = None if offline else LiveSource(nameservers, port, timeout, retries)
+        self._live = None if offline else _live_source(transport, nameservers, port, timeout, retries)
         self.stats = ResolverStats()
         self._cache: collections.OrderedDict[QuestionKey, Answer] = collections.OrderedDict()
         self._cache_size = cache_size
@@ -250,6 +214,17 @@ class Resolver:
 
     def query_sync(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
         return run_sync(lambda: self.query(name, rdtype))
+
+
+def _live_source(
+    transport: str, nameservers: Sequence[str] | None, port: int, timeout: float, retries: int
+) -> LiveSource | Do53Source:
+    """``lean`` (the default, see transport.py) or ``dnspython`` (its asyncresolver)."""
+    if transport == "lean":
+        return Do53Source(nameservers, port, timeout, retries)
+    if transport == "dnspython":
+        return LiveSource(nameservers, port, timeout, retries)
+    raise InputError(f"unknown DNS transport {transport!r} (lean or dnspython)")
 
 
 def _as_name(name: str | dns.name.Name) -> dns.name.Name:
