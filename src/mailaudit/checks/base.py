@@ -29,7 +29,7 @@ class RunState:
     """
 
     memo: collections.OrderedDict[object, asyncio.Future[Any]] = field(default_factory=collections.OrderedDict)
-    limit: int = 50_000
+    limit: int = 10_000
 
 
 class AuditContext:

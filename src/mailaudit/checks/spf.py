@@ -59,6 +59,8 @@ async def spf_facts(ctx: AuditContext) -> SpfFacts:
 
 async def _fetch(ctx: AuditContext, domain: str) -> NodeInfo:
     """One node's facts, once per run: include trees shared by many domains are fetched once."""
+    if domain == ctx.domain:  # the domain's own record: needed by this audit only
+        return await ctx.fact(("spf.node", domain), lambda: fetch_node(ctx.resolver, domain))
     return await ctx.shared(("spf.node", domain), lambda: fetch_node(ctx.resolver, domain))
 
 
