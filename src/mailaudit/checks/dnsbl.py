@@ -254,7 +254,9 @@ async def run(ctx: AuditContext, out: Collector) -> None:
     if not lists:
         out.skip("no blocklists selected")
         return
-    targets = await collect_targets(ctx, out)
+    # health probes (once per run) need no target: ask them while the targets are gathered
+    targets, _ = await asyncio.gather(collect_targets(ctx, out),
+                                      asyncio.gather(*(list_health(ctx, bl, key) for bl in lists)))
     outcome = await lookup_all(ctx, targets, lists, key)
     out.data["targets"] = [{"target": t.value, "kind": t.kind.value, "sources": list(t.sources)} for t in targets]
     report(out, outcome)
