@@ -1,22 +1,19 @@
-"""``mailaudit`` with benchmarks/do53.py's Do53Source in place of LiveSource (benchmark only).
+"""``mailaudit`` with the dnspython asyncresolver transport instead of the default lean one
+(benchmark only): ``run.py --prototype`` adds this row to compare the two in one run.
 
     python benchmarks/prototype_cli.py batch FILE --nameserver 127.0.0.1:5300 ...
-
-Measures what the proposed transport would change, without touching the package.
 """
 
 from __future__ import annotations
 
-import pathlib
+import functools
 import sys
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-
-import do53
 
 import mailaudit.dns
 
-mailaudit.dns.LiveSource = do53.Do53Source  # type: ignore[misc,assignment]
+mailaudit.dns.Resolver.__init__ = functools.partialmethod(  # type: ignore[method-assign]
+    mailaudit.dns.Resolver.__init__, transport="dnspython"
+)
 
 from mailaudit.cli import main  # noqa: E402
 

@@ -83,8 +83,8 @@ def run_mailaudit(rig: knotrig.KnotRig, wl: workload.Workload, domain_file: path
     lines = out.read_text().splitlines()
     errors = sum(1 for line in lines if any(c["status"] == "error" for c in json.loads(line)["checks"]))
     stats = rig.stats()
-    label = "mailaudit + do53.py transport" if prototype else "mailaudit batch (full audit)"
-    note = "prototype, benchmarks/do53.py" if prototype else ""
+    label = "mailaudit, dnspython transport" if prototype else "mailaudit batch (full audit)"
+    note = "Resolver(transport='dnspython')" if prototype else ""
     return Run(label, len(lines), wall, cpu, rss, stats.total, stats.repeated, len(lines), errors, note=note)
 
 
@@ -169,14 +169,10 @@ def main_latency(args: argparse.Namespace, tmp: pathlib.Path) -> None:
     """One domain at a time, cold cache, in-process: how many round trips its critical path has."""
     import asyncio
 
-    import mailaudit.dns
     from mailaudit import AuditOptions, Auditor
     from mailaudit.dns import Resolver
 
-    if args.prototype:
-        import do53
-
-        mailaudit.dns.LiveSource = do53.Do53Source  # type: ignore[misc,assignment]
+    transport = "dnspython" if args.prototype else "lean"
 
     wl = workload.generate(tmp / "zones", 60, args.seed)
     zones = tuple(z for z in wl.dnsbl_args if z != "--dnsbl")
@@ -187,7 +183,7 @@ def main_latency(args: argparse.Namespace, tmp: pathlib.Path) -> None:
             if kind in shown:
                 continue
             shown.add(kind)
-            auditor = Auditor(Resolver([rig.address]), AuditOptions(dnsbl_zones=zones))
+            auditor = Auditor(Resolver([rig.address], transport=transport), AuditOptions(dnsbl_zones=zones))
             rig.reset()
             start = time.perf_counter()
             asyncio.run(auditor.audit(domain))
@@ -205,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="domains for serial checkdmarc (its time is extrapolated; 0 skips it)")
     parser.add_argument("--no-checkdmarc", action="store_true")
     parser.add_argument("--prototype", action="store_true",
-                        help="also run mailaudit with the proposed transport (benchmarks/do53.py)")
+                        help="also run mailaudit with dnspython's asyncresolver transport (the old default)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--memory", action="store_true", help="peak RSS at 5,000 vs 50,000 domains instead")
     parser.add_argument("--latency", action="store_true",
