@@ -239,7 +239,11 @@ class DNSServer:
         ready.set()
         try:
             loop.run_forever()
-        finally:
+        finally:  # end open TCP connections and pending answers before closing the loop
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.close()
 
     async def _respond(self, wire: bytes) -> dns.message.Message | None:
