@@ -243,7 +243,8 @@ class DNSServer:
             pending = asyncio.all_tasks(loop)
             for task in pending:
                 task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            if pending:
+                loop.run_until_complete(asyncio.wait(pending))
             loop.close()
 
     async def _respond(self, wire: bytes) -> dns.message.Message | None:
