@@ -221,6 +221,9 @@ async def _spf_addresses(ctx: AuditContext, out: Collector, found: _Targets, hos
     asks = [ctx.query(n, t) for n in names if n is not None for t in ("A", "AAAA")]
     addresses += [a for answer in await asyncio.gather(*asks) for a in answer.addresses()]
     fresh = list(dict.fromkeys(str(ip) for ip in map(parse_ip, addresses) if ip is not None))
+    for address in fresh:  # already a target (e.g. an MX address): say SPF authorises it too
+        if address in found.sources:
+            found.add(address, "SPF")
     fresh = [a for a in fresh if a not in found.sources]
     for address in fresh[:MAX_SPF_ADDRESSES]:
         found.add(address, "SPF")
@@ -318,6 +321,15 @@ def _report_refusal(out: Collector, bl: Blocklist, reasons: list[str], evidence:
             reason=reason, count=len(evidence))
 
 
+def _listing_variant(item: Lookup) -> str:
+    """``txt`` when the list gave a reason; ``spf``/``txt_spf`` when the domain's own SPF record
+    authorises the listed address (then removing it from SPF may be the fix)."""
+    spf = item.target.kind is Kind.IP and "SPF" in item.target.sources
+    if item.txt:
+        return "txt_spf" if spf else "txt"
+    return "spf" if spf else "default"
+
+
 def _report_listing(out: Collector, item: Lookup) -> None:
     result, bl, target = item.result, item.bl, item.target
     assert result is not None
@@ -328,7 +340,7 @@ def _report_listing(out: Collector, item: Lookup) -> None:
     out.add(
         "dnsbl.ip.listed" if is_ip else "dnsbl.domain.listed",
         f"{target.value} {bl.zone}",
-        variant="txt" if item.txt else "default",
+        variant=_listing_variant(item),
         severity=result.severity,
         evidence=evidence,
         address=target.value,
