@@ -39,6 +39,8 @@ import dns.rdata
 import dns.rdatatype
 import dns.wire
 
+from mailaudit.transport import to_answer
+
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tools"))
@@ -137,26 +139,9 @@ def chase(message: dns.message.Message, name: dns.name.Name, rdtype: int) -> tup
 
 
 def lean_parse(wire: bytes, name: dns.name.Name, rdtype: int) -> tuple[int, tuple[object, ...]]:
-    """rcode and the answer's rdatas for the question, parsing only the answer section."""
-    parser = dns.wire.Parser(wire, 12)
-    parser.get_name(decompress=True)
-    parser.seek(parser.current + 4)
-    by_owner: dict[tuple[dns.name.Name, int], list[object]] = {}
-    for _ in range(struct.unpack_from("!H", wire, 6)[0]):
-        owner = parser.get_name(decompress=True)
-        rtype, rclass, _ttl, rdlen = parser.get_struct("!HHIH")
-        with parser.restrict_to(rdlen):
-            rdata = dns.rdata.from_wire_parser(rclass, rtype, parser)
-        by_owner.setdefault((owner, rtype), []).append(rdata)
-    for _ in range(16):
-        found = by_owner.get((name, rdtype))
-        if found is not None:
-            return wire[3] & 15, tuple(found)
-        alias = by_owner.get((name, dns.rdatatype.CNAME))
-        if alias is None:
-            break
-        name = alias[0].target  # type: ignore[attr-defined]
-    return wire[3] & 15, ()
+    """rcode and the answer's rdatas, parsing only the answer section: the package's own parse."""
+    answer = to_answer(name, dns.rdatatype.RdataType.make(rdtype), wire)
+    return wire[3] & 15, answer.rdatas
 
 
 async def via_shared_socket(host: str, port: int) -> tuple[Lookup, SharedSocket]:
