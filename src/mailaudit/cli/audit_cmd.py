@@ -18,7 +18,7 @@ from ..model import DomainReport
 from ..render import RenderOptions, render
 from ..render.jsonout import render_jsonl_line
 from ..verdict import Tally
-from .common import audit_options, build_options, build_resolver, load_baseline, output_format
+from .common import audit_options, build_options, load_baseline, output_format, resolver_from
 
 
 @click.command()
@@ -71,7 +71,7 @@ def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool) -> i
     fmt = output_format(params["fmt"])
     options = build_options(params)
     baseline = load_baseline(params["baseline"])
-    resolver = build_resolver(params["nameservers"], params["timeout"], params["zones"], params["offline"])
+    resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
     tally = Tally(options.fail_on, baseline)
     render_options = RenderOptions(options.fail_on, params["lang"])

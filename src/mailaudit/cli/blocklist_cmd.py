@@ -7,7 +7,6 @@ refusal is never a listing.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from typing import Any
 
@@ -16,18 +15,16 @@ from tabulate import tabulate
 
 from ..addresses import parse_ip, special_range
 from ..blocklists import Kind, check_dqs_key, select
-from ..catalogue import Catalogue
-from ..checks.base import AuditContext, Collector
+from ..checks.base import Collector
 from ..checks.dnsbl import BlocklistRun, Target, lookup_all, report
 from ..dns import run_sync
 from ..domains import normalize
 from ..errors import InputError
-from ..options import AuditOptions
 from ..records.dnsbl import codes_text
 from ..render.escape import safe
 from ..render.jsonout import dumps, finding_dict
 from ..verdict import ExitCode
-from .common import build_resolver, output_format, resolver_options
+from .common import output_format, resolver_from, resolver_options, single_check
 
 _PLACEHOLDER = "blocklist.invalid"  # the context's domain; never looked up
 
@@ -47,10 +44,8 @@ def blocklist(targets: tuple[str, ...], **params: Any) -> int:
     wanted = [parse_target(t) for t in targets]
     lists = select(tuple(params["dnsbl_zones"]) or None)
     key = check_dqs_key(params["spamhaus_dqs_key"]) if params["spamhaus_dqs_key"] else None
-    resolver = build_resolver(params["nameservers"], params["timeout"], params["zones"], params["offline"])
-    options = dataclasses.replace(AuditOptions(), checks=("dnsbl",))
-    ctx = AuditContext(_PLACEHOLDER, resolver, options, Catalogue.load())
-    out = Collector("dnsbl", ctx)
+    resolver = resolver_from(params)
+    ctx, out = single_check("dnsbl", _PLACEHOLDER, resolver)
     outcome = run_sync(lambda: lookup_all(ctx, wanted, lists, key))
     report(out, outcome)
     fmt = output_format(params["fmt"])

@@ -6,13 +6,14 @@ import dataclasses
 import math
 import pathlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import click
 
 from ..addresses import parse_ip
-from ..catalogue import LANGUAGES
+from ..catalogue import LANGUAGES, Catalogue
+from ..checks.base import AuditContext, Collector
 from ..dns import DEFAULT_TIMEOUT, Resolver, parse_nameserver
 from ..errors import InputError
 from ..model import Severity
@@ -26,55 +27,72 @@ _MAX_TIMEOUT = 600.0
 FAIL_ON = ("critical", "high", "medium", "low", "info", "never")
 
 
-def resolver_options(func: F) -> F:
-    """--nameserver, --timeout, --zone, --offline."""
-    for option in reversed(
-        [
-            click.option("--nameserver", "nameservers", multiple=True, metavar="HOST[:PORT]",
-                         help="Use this resolver instead of the system's (repeatable)."),
-            click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
-                         metavar="SECONDS", help="Per-query timeout."),
-            click.option("--zone", "zones", multiple=True, metavar="FILE",
-                         help="Answer names inside this zone from the file or folder of *.zone files "
-                              "(what-if before publishing; repeatable)."),
-            click.option("--offline", is_flag=True,
-                         help="No live DNS: only --zone files answer; other names are not verifiable."),
-        ]
-    ):
+def _apply(func: F, options: list[Callable[[F], F]]) -> F:
+    for option in reversed(options):
         func = option(func)
     return func
+
+
+def resolver_options(func: F) -> F:
+    """--nameserver, --timeout, --zone, --offline."""
+    return _apply(func, [
+        click.option("--nameserver", "nameservers", multiple=True, metavar="HOST[:PORT]",
+                     help="Use this resolver instead of the system's (repeatable)."),
+        click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
+                     metavar="SECONDS", help="Per-query timeout."),
+        click.option("--zone", "zones", multiple=True, metavar="FILE",
+                     help="Answer names inside this zone from the file or folder of *.zone files "
+                          "(what-if before publishing; repeatable)."),
+        click.option("--offline", is_flag=True,
+                     help="No live DNS: only --zone files answer; other names are not verifiable."),
+    ])
+
+
+def check_options(func: F) -> F:
+    """What the checks are asked to do, and the language of their texts (check, batch, fix)."""
+    func = resolver_options(func)
+    return _apply(func, [
+        click.option("--dkim-selector", "dkim_selectors", multiple=True, metavar="SEL",
+                     help="Also probe this DKIM selector (repeatable)."),
+        click.option("--dnsbl", "dnsbl_zones", multiple=True, metavar="ZONE",
+                     help="Use these blocklist zones instead of the built-in set (repeatable)."),
+        click.option("--no-dnsbl", is_flag=True, help="Skip blocklist lookups."),
+        click.option("--spamhaus-dqs-key", metavar="KEY", default=None,
+                     help="Query Spamhaus through its Data Query Service with this key."),
+        click.option("--sending-ip", "sending_ips", multiple=True, metavar="IP",
+                     help="Also audit an address the domain sends from (repeatable)."),
+        click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+                     help="Language of the report texts."),
+    ])
 
 
 def audit_options(func: F) -> F:
     """Everything `check` and `batch` share."""
-    func = resolver_options(func)
-    for option in reversed(
-        [
-            click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                         help="Output format (default: table on a terminal, json otherwise)."),
-            click.option("--dkim-selector", "dkim_selectors", multiple=True, metavar="SEL",
-                         help="Also probe this DKIM selector (repeatable)."),
-            click.option("--dnsbl", "dnsbl_zones", multiple=True, metavar="ZONE",
-                         help="Use these blocklist zones instead of the built-in set (repeatable)."),
-            click.option("--no-dnsbl", is_flag=True, help="Skip blocklist lookups."),
-            click.option("--spamhaus-dqs-key", metavar="KEY", default=None,
-                         help="Query Spamhaus through its Data Query Service with this key."),
-            click.option("--sending-ip", "sending_ips", multiple=True, metavar="IP",
-                         help="Also audit an address the domain sends from (repeatable)."),
-            click.option("--fail-on", type=click.Choice(FAIL_ON), default="high", show_default=True,
-                         help="Exit 1 when a finding is at or above this severity."),
-            click.option("--baseline", type=click.Path(dir_okay=False, path_type=pathlib.Path),
-                         default=None, metavar="FILE",
-                         help="A json/jsonl output: only findings not in it count for the exit code."),
-            click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-                         help="Language of the report texts."),
-            click.option("--stats", is_flag=True, help="Print DNS question counters on stderr at the end."),
-            click.option("--concurrency", type=click.IntRange(1, 10_000), default=64, show_default=True,
-                         help="Domains audited at once."),
-        ]
-    ):
-        func = option(func)
-    return func
+    func = check_options(func)
+    return _apply(func, [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Output format (default: table on a terminal, json otherwise)."),
+        click.option("--fail-on", type=click.Choice(FAIL_ON), default="high", show_default=True,
+                     help="Exit 1 when a finding is at or above this severity."),
+        click.option("--baseline", type=click.Path(dir_okay=False, path_type=pathlib.Path),
+                     default=None, metavar="FILE",
+                     help="A json/jsonl output: only findings not in it count for the exit code."),
+        click.option("--stats", is_flag=True, help="Print DNS question counters on stderr at the end."),
+        click.option("--concurrency", type=click.IntRange(1, 10_000), default=64, show_default=True,
+                     help="Domains audited at once."),
+    ])
+
+
+def single_check(check_id: str, domain: str, resolver: Resolver) -> tuple[AuditContext, Collector]:
+    """The context and collector to run one check (or its parts) outside a full audit."""
+    options = dataclasses.replace(AuditOptions(), checks=(check_id,))
+    ctx = AuditContext(domain, resolver, options, Catalogue.load())
+    return ctx, Collector(check_id, ctx)
+
+
+def resolver_from(params: Mapping[str, Any]) -> Resolver:
+    """The Resolver the --nameserver/--timeout/--zone/--offline options ask for."""
+    return build_resolver(params["nameservers"], params["timeout"], params["zones"], params["offline"])
 
 
 def build_resolver(nameservers: tuple[str, ...], timeout: float, zones: tuple[str, ...], offline: bool) -> Resolver:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..catalogue import LANGUAGES, Catalogue
+from ..catalogue import Catalogue
 from ..dns import run_sync
 from ..domains import normalize
 from ..engine import Auditor
@@ -15,27 +15,16 @@ from ..fixplan import plan
 from ..model import DomainReport
 from ..render.plan import plan_json, plan_text, plan_zone
 from ..verdict import ExitCode
-from .common import build_options, build_resolver, resolver_options
+from .common import build_options, check_options, resolver_from
 
 PLAN_FORMATS = ("text", "zone", "json")
 
 
 @click.command()
 @click.argument("domain")
-@resolver_options
+@check_options
 @click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
               help="text for people, zone for a BIND snippet ready to paste, json for tools.")
-@click.option("--dkim-selector", "dkim_selectors", multiple=True, metavar="SEL",
-              help="Also probe this DKIM selector (repeatable).")
-@click.option("--dnsbl", "dnsbl_zones", multiple=True, metavar="ZONE",
-              help="Use these blocklist zones instead of the built-in set (repeatable).")
-@click.option("--no-dnsbl", is_flag=True, help="Skip blocklist lookups.")
-@click.option("--spamhaus-dqs-key", metavar="KEY", default=None,
-              help="Query Spamhaus through its Data Query Service with this key.")
-@click.option("--sending-ip", "sending_ips", multiple=True, metavar="IP",
-              help="Also audit an address the domain sends from (repeatable).")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-              help="Language of the plan.")
 def fix(domain: str, fmt: str, **params: Any) -> int:
     """Audit DOMAIN and print an ordered plan of DNS changes that keeps mail flowing.
 
@@ -43,7 +32,7 @@ def fix(domain: str, fmt: str, **params: Any) -> int:
     """
     given = normalize(domain)
     options = build_options({**params, "fail_on": "never"})
-    resolver = build_resolver(params["nameservers"], params["timeout"], params["zones"], params["offline"])
+    resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
 
     async def go() -> DomainReport:

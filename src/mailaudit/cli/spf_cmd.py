@@ -7,7 +7,6 @@ Exit code 1 when the SPF check has a finding at or above high or an address does
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from typing import Any
 
@@ -15,21 +14,19 @@ import click
 from tabulate import tabulate
 
 from ..addresses import parse_ip
-from ..catalogue import Catalogue
-from ..checks.base import AuditContext, Collector
+from ..checks.base import Collector
 from ..checks.spf import run as run_spf_check
 from ..checks.spf import spf_facts
 from ..dns import run_sync
 from ..domains import normalize
 from ..errors import InputError
 from ..model import Severity
-from ..options import AuditOptions
 from ..render.escape import safe
 from ..render.jsonout import dumps, finding_dict
 from ..spf import SpfOutcome, SpfResult, check_host_async
 from ..spftree import SpfNode
 from ..verdict import ExitCode
-from .common import build_resolver, output_format, resolver_options
+from .common import output_format, resolver_from, resolver_options, single_check
 
 
 @click.command("spf")
@@ -47,10 +44,8 @@ def spf(domain: str, ips: tuple[str, ...], **params: Any) -> int:
         if parse_ip(ip) is None:
             raise InputError(f"--ip {ip!r}: not an IPv4 or IPv6 address")
     name = normalize(domain).domain
-    resolver = build_resolver(params["nameservers"], params["timeout"], params["zones"], params["offline"])
-    options = dataclasses.replace(AuditOptions(), checks=("spf",))
-    ctx = AuditContext(name, resolver, options, Catalogue.load())
-    out = Collector("spf", ctx)
+    resolver = resolver_from(params)
+    ctx, out = single_check("spf", name, resolver)
     sender = params["sender"] or f"postmaster@{name}"
     helo = params["helo"] or name
 
