@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import InputError
 from .render.jsonout import VERSION, load_reports
+from .userfiles import read_user_text
 from .verdict import FindingKey
 
 Report = Mapping[str, Any]
@@ -19,23 +20,11 @@ FindingDict = Mapping[str, Any]
 
 
 def read_report_file(path: pathlib.Path | str) -> list[Report]:
-    path = pathlib.Path(path)
-    try:
-        text = sys_stdin_text() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read: {err}") from None
+    text = read_user_text(path)
     try:
         return load_reports(text)
     except ValueError as err:
         raise InputError(f"{path}: not mailaudit json/jsonl output: {err}") from None
-
-
-def sys_stdin_text() -> str:
-    import sys
-
-    return sys.stdin.read()
 
 
 def findings_of(report: Report) -> list[FindingDict]:

@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..model import DomainReport
 from ..render import RenderOptions, render
 from ..render.jsonout import render_jsonl_line
+from ..userfiles import read_user_text
 from ..verdict import Tally
 from .common import audit_options, build_options, load_baseline, output_format, resolver_from
 
@@ -40,12 +41,7 @@ def batch(file: pathlib.Path, **params: Any) -> int:
 
 
 def read_domain_file(path: pathlib.Path) -> list[DomainInput]:
-    try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
+    text = read_user_text(path, errors="replace")
     inputs: list[DomainInput] = []
     for number, line in enumerate(text.splitlines(), 1):
         entry = line.split("#", 1)[0].strip()
