@@ -14,6 +14,11 @@ class InputError(MailauditError, ValueError):
     """
 
 
+class RecordSyntaxError(MailauditError, ValueError):
+    """A DNS record (SPF, DMARC, DKIM, MTA-STS, ...) does not parse. Pure parsers raise a subclass;
+    checks turn it into a ``*.syntax`` finding, never a crash."""
+
+
 class LookupFailed(MailauditError):
     """A DNS question needed by a check could not be answered (timeout, SERVFAIL, ...).
 

@@ -64,6 +64,14 @@ def check_options(func: F) -> F:
                      help="Also audit an address the domain sends from (repeatable)."),
         click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
                      help="Language of the report texts."),
+        click.option("--smtp", is_flag=True,
+                     help="Also connect to mail servers on port 25 (STARTTLS, certificates, DANE, filter bypass)."),
+        click.option("--ca-file", default=None, metavar="PEM",
+                     help="Extra trusted CA certificates for HTTPS fetches and SMTP certificate checks."),
+        click.option("--trust-anchor", default=None, metavar="FILE",
+                     help="DNSSEC trust anchors (DS or DNSKEY records in zone-file format)."),
+        click.option("--allow-private-targets", is_flag=True,
+                     help="Allow HTTPS and SMTP connections to loopback, private and link-local addresses."),
     ])
 
 
@@ -113,7 +121,11 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
     for ip in params["sending_ips"]:
         if parse_ip(ip) is None or "%" in ip:
             raise InputError(f"--sending-ip {ip!r}: not an IPv4 or IPv6 address (without a %zone index)")
-    fail_on = None if params["fail_on"] == "never" else Severity(params["fail_on"])
+    for option in ("ca_file", "trust_anchor"):
+        value = params.get(option)
+        if value is not None and not pathlib.Path(value).is_file():
+            raise InputError(f"--{option.replace('_', '-')} {value}: no such file")
+    fail_on = None if params.get("fail_on", "high") == "never" else Severity(params.get("fail_on", "high"))
     zones = tuple(z.strip().rstrip(".").lower() for z in params["dnsbl_zones"]) or None
     return dataclasses.replace(
         AuditOptions(),
@@ -123,6 +135,10 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
         sending_ips=tuple(params["sending_ips"]),
         spamhaus_dqs_key=params["spamhaus_dqs_key"],
         fail_on=fail_on,
+        smtp=bool(params.get("smtp")),
+        ca_file=params.get("ca_file"),
+        trust_anchor=params.get("trust_anchor"),
+        allow_private_targets=bool(params.get("allow_private_targets")),
     )
 
 

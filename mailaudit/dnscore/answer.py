@@ -37,10 +37,6 @@ class Answer:
         return self.outcome in (Outcome.NXDOMAIN, Outcome.NODATA)
 
     @property
-    def canonical_name(self) -> dns.name.Name:
-        return self.cnames[-1] if self.cnames else self.name
-
-    @property
     def type_text(self) -> str:
         return dns.rdatatype.to_text(self.rdtype)
 

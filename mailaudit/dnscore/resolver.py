@@ -1,7 +1,9 @@
 """The async DNS core: one resolver per run with a shared cache and in-flight de-duplication.
 
 ``Resolver`` answers every question a check asks. Answers come from ``--zone`` files when a
-loaded zone covers the name, else from live DNS (dnspython's asyncresolver), else, with
+loaded zone covers the name, else from live DNS through a ``Transport`` (the lean transport of
+``transport.py`` by default, dnspython's asyncresolver in ``dnspython_transport.py``, or any
+object implementing the protocol: the seam tests and other transports plug into), else, with
 ``offline=True``, a failure that says the name is not verifiable. Positive, negative and failed
 answers are cached for the run; two concurrent asks of one question send one query.
 """
@@ -26,9 +28,9 @@ import dns.rdatatype
 import dns.resolver
 
 from mailaudit.dnscore.answer import Answer, Outcome, failure
-from mailaudit.dnscore.nameservers import address_of
+from mailaudit.dnscore.dnspython_transport import LiveSource
 from mailaudit.dnscore.nameservers import parse_nameserver as parse_nameserver
-from mailaudit.dnscore.transport import Do53Source
+from mailaudit.dnscore.transport import Do53Source, Transport
 from mailaudit.dnscore.zonefile import ZoneSet
 from mailaudit.errors import InputError
 
@@ -53,68 +55,6 @@ class ResolverStats:
                 f"{self.cache_hits} from cache, {self.joined} joined in flight, {self.failures} failed")
 
 
-class LiveSource:
-    """Live DNS through dnspython's asyncresolver (EDNS 1232, TCP on truncation)."""
-
-    def __init__(
-        self, nameservers: Sequence[str] | None, port: int, timeout: float, retries: int
-    ) -> None:
-        try:
-            res = dns.asyncresolver.Resolver(configure=not nameservers)
-        except dns.exception.DNSException as err:
-            raise InputError(f"no system resolver configuration: {err}") from None
-        if nameservers:
-            servers: list[str | dns.nameserver.Nameserver] = []
-            for text in nameservers:
-                host, ns_port = parse_nameserver(text, port)
-                servers.append(dns.nameserver.Do53Nameserver(address_of(host, text), ns_port))
-            res.nameservers = servers
-        elif port != 53:
-            res.port = port
-        res.timeout = timeout
-        res.lifetime = timeout * (retries + 1)
-        res.use_edns(0, 0, 1232)
-        res.cache = None
-        self._res = res
-
-    async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
-        try:
-            ans = await self._res.resolve(name, rdtype, raise_on_no_answer=False, search=False)
-        except dns.resolver.NXDOMAIN as err:
-            chain = _chain_of(err.canonical_name, name)
-            return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=chain)
-        except dns.resolver.LifetimeTimeout:
-            return failure(name, rdtype, "timeout")
-        except dns.resolver.NoNameservers as err:
-            return failure(name, rdtype, _no_nameservers_reason(err))
-        except dns.resolver.YXDOMAIN:
-            return failure(name, rdtype, "YXDOMAIN")
-        except dns.exception.DNSException as err:
-            return failure(name, rdtype, " ".join(str(err).split()) or type(err).__name__)
-        cnames = tuple(rrset[0].target for rrset in ans.chaining_result.cnames)
-        if ans.rrset is None:
-            return Answer(name, rdtype, Outcome.NODATA, cnames=cnames)
-        return Answer(name, rdtype, Outcome.ANSWER, tuple(ans.rrset), cnames)
-
-
-def _chain_of(canonical: dns.name.Name, name: dns.name.Name) -> tuple[dns.name.Name, ...]:
-    return () if canonical == name else (canonical,)
-
-
-def _no_nameservers_reason(err: dns.resolver.NoNameservers) -> str:
-    reasons: list[str] = []
-    for entry in err.kwargs.get("errors", []):
-        problem = entry[3] if len(entry) > 3 else None
-        if isinstance(problem, str):
-            reasons.append(problem)  # an rcode: SERVFAIL, REFUSED, ...
-        elif isinstance(problem, ConnectionRefusedError):
-            reasons.append("connection refused")
-        elif isinstance(problem, Exception):
-            reasons.append(" ".join(str(problem).split()) or type(problem).__name__)
-    unique = sorted(set(reasons))
-    return "/".join(unique) if unique else "no nameserver answered"
-
-
 class Resolver:
     """Every question of a run goes through here: zones, cache, de-duplication, live DNS.
 
@@ -133,7 +73,7 @@ class Resolver:
         offline: bool = False,
         max_in_flight: int = 256,
         cache_size: int = 50_000,
-        transport: str = "lean",
+        transport: str | Transport = "lean",
     ) -> None:
         if not (math.isfinite(timeout) and timeout > 0):
             raise InputError("timeout must be a positive number of seconds")
@@ -178,9 +118,6 @@ class Resolver:
         future.set_result(answer)
         return answer
 
-    async def gather(self, questions: Iterable[tuple[str | dns.name.Name, str | int]]) -> list[Answer]:
-        return list(await asyncio.gather(*(self.query(n, t) for n, t in questions)))
-
     async def _resolve(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         found = self.zones.lookup(name, rdtype) if self.zones else None
         if found is not None:
@@ -217,9 +154,12 @@ class Resolver:
 
 
 def _live_source(
-    transport: str, nameservers: Sequence[str] | None, port: int, timeout: float, retries: int
-) -> LiveSource | Do53Source:
-    """``lean`` (the default, see transport.py) or ``dnspython`` (its asyncresolver)."""
+    transport: str | Transport, nameservers: Sequence[str] | None, port: int, timeout: float, retries: int
+) -> Transport:
+    """``lean`` (the default, see transport.py), ``dnspython`` (its asyncresolver), or a
+    ``Transport`` object given by the caller."""
+    if not isinstance(transport, str):
+        return transport
     if transport == "lean":
         return Do53Source(nameservers, port, timeout, retries)
     if transport == "dnspython":

@@ -23,6 +23,7 @@ import random
 import socket
 import struct
 from collections.abc import Sequence
+from typing import Protocol
 
 import dns.exception
 import dns.name
@@ -78,6 +79,13 @@ class _Endpoint(asyncio.DatagramProtocol):
             return await asyncio.wait_for(future, timeout)
         finally:
             del self.waiting[qid]
+
+
+class Transport(Protocol):
+    """What the resolver needs from a live DNS source: one question in, one typed Answer out.
+    A transport never raises for DNS trouble: timeouts, refusals and bad answers are failures."""
+
+    async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer: ...
 
 
 class Do53Source:

@@ -13,6 +13,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from mailaudit.errors import RecordSyntaxError
+
 VERSION = "v=spf1"
 DNS_MECHANISMS = frozenset({"include", "a", "mx", "ptr", "exists"})
 MECHANISMS = frozenset({"all", "ip4", "ip6"}) | DNS_MECHANISMS
@@ -38,7 +40,7 @@ class Qualifier(enum.StrEnum):
     NEUTRAL = "?"
 
 
-class SpfSyntaxError(ValueError):
+class SpfSyntaxError(RecordSyntaxError):
     """The record is not valid RFC 7208 syntax; ``term`` is the offending term ('' if none)."""
 
     def __init__(self, message: str, term: str = "", position: int = -1) -> None:
