@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from mailaudit.catalogue import Catalogue
+from mailaudit.cli.batchrun import batch_options, batch_output, report_source, select
 from mailaudit.cli.common import (
     EXIT_CODES,
     audit_options,
@@ -48,16 +49,19 @@ def check(domains: tuple[str, ...], **params: Any) -> int:
 @click.command(short_help="Audit every domain of a file (one per line), ranked worst first.", epilog=EXIT_CODES)
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=pathlib.Path))
 @audit_options
+@batch_options
 def batch(file: pathlib.Path, **params: Any) -> int:
     """Audit every domain in FILE (one per line, '-' for stdin, '#' starts a comment).
 
     With the table format: a ranked summary, worst domains first (-v adds every domain's details).
 
     \b
-    Example:  mailaudit batch clients.txt --format jsonl > audit.jsonl
+    Example:  mailaudit batch clients.txt -o audit.jsonl --resume   (run again to finish an interrupted one)
     """
     inputs = _unique(read_domain_file(file, params["exact"]))
-    return _run(inputs, params, progress=sys.stderr.isatty(), many=True)
+    with batch_output(params) as done:  # --output/--resume/--shard/--cluster: cli/batchrun.py
+        code = _run(select(inputs, params, done), params, progress=sys.stderr.isatty(), many=True)
+    return done.exit_code(code)
 
 
 def read_domain_file(path: pathlib.Path, exact: bool = False) -> list[DomainInput]:
@@ -115,7 +119,7 @@ def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool, many
 async def _stream(auditor: Auditor, inputs: list[DomainInput], params: dict[str, Any], fmt: str, tally: Tally,
                   kept: list[DomainReport], progress: bool) -> None:
     """Audit every domain; jsonl lines are written as each finishes, other formats kept."""
-    async for report in auditor.audit_many(inputs, params["concurrency"]):
+    async for report in report_source(auditor, inputs, params):
         tally.add(report)
         if progress:
             click.echo(f"\r[{tally.domains}/{len(inputs)}] {report.domain[:60]:<60}", err=True, nl=False)
