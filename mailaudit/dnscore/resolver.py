@@ -18,19 +18,16 @@ import pathlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TypeVar
 
-import dns.asyncresolver
 import dns.exception
 import dns.flags
 import dns.name
-import dns.nameserver
 import dns.rcode
 import dns.rdatatype
-import dns.resolver
 
 from mailaudit.dnscore.answer import Answer, Outcome, failure
-from mailaudit.dnscore.dnspython_transport import LiveSource
 from mailaudit.dnscore.nameservers import parse_nameserver as parse_nameserver
 from mailaudit.dnscore.transport import Do53Source, Transport, probe_refused
 from mailaudit.dnscore.zonefile import ZoneSet
@@ -40,7 +37,11 @@ T = TypeVar("T")
 NOT_VERIFIABLE = "not verifiable offline (outside the --zone files)"
 _MUST_NOT_EXIST = dns.name.from_text("mailaudit-self-check.invalid.")  # RFC 6761: .invalid never exists
 DEFAULT_TIMEOUT = 3.0
-QuestionKey = tuple[dns.name.Name, int]
+# A question's key: the name's labels in lower case and the type. Equal exactly when the Names are
+# (dnspython compares labels ASCII-case-insensitively), but hashed in C: Name.__hash__ is a
+# Python loop over every byte, and the cache, in-flight and expiry maps hash a key several times.
+QuestionKey = tuple[tuple[bytes, ...], int]
+_TYPES = MappingProxyType({t.name: t for t in dns.rdatatype.RdataType})  # "TXT" -> TXT without enum parsing
 
 
 @dataclass(slots=True)
@@ -139,8 +140,9 @@ class Resolver:
     async def query(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
         """Ask one question; never raises for DNS trouble (the Answer says what happened)."""
         qname = _as_name(name)
-        qtype = dns.rdatatype.RdataType.make(rdtype)
-        key = (qname, int(qtype))
+        qtype = _TYPES.get(rdtype) if isinstance(rdtype, str) else None
+        qtype = qtype or dns.rdatatype.RdataType.make(rdtype)
+        key = (tuple(map(bytes.lower, qname.labels)), int(qtype))
         cached = self._cache.get(key)
         if cached is not None and self._expired(key):
             cached = None
@@ -285,7 +287,9 @@ def _live_source(
         return transport
     if transport == "lean":
         return Do53Source(nameservers, port, timeout, retries)
-    if transport == "dnspython":
+    if transport == "dnspython":  # imported here: dnspython's resolver stack (and its DoH) costs 0.1 s to load
+        from mailaudit.dnscore.dnspython_transport import LiveSource
+
         return LiveSource(nameservers, port, timeout, retries)
     raise InputError(f"unknown DNS transport {transport!r} (lean or dnspython)")
 

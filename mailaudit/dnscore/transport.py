@@ -34,7 +34,6 @@ import dns.name
 import dns.rcode
 import dns.rdata
 import dns.rdatatype
-import dns.resolver
 import dns.wire
 
 from mailaudit.dnscore.answer import Answer, Outcome, failure
@@ -103,6 +102,8 @@ class Do53Source:
             pairs = [parse_nameserver(text, port) for text in nameservers]
             self._servers = [(canonical(address_of(host, f"{host}:{p}")), p) for host, p in pairs]
         else:
+            import dns.resolver  # only for the system's configuration: it loads the DoH stack (0.1 s)
+
             try:
                 system = dns.resolver.Resolver()
             except dns.exception.DNSException as err:
