@@ -124,6 +124,8 @@ class Do53Source:
         pool = self._pools.get(family)
         if pool is None:
             pool = self._pools[family] = asyncio.ensure_future(_open_pool(family))
+        if pool.done():  # the usual case: no shield (a future and two callbacks) per question
+            return secrets.choice(pool.result())
         return secrets.choice(await asyncio.shield(pool))
 
     @property
