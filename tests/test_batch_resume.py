@@ -145,7 +145,8 @@ def parse_fail_on(text: str):  # type: ignore[no-untyped-def]
     return Severity(text)
 
 
-@pytest.mark.parametrize("extra", [["--resume"], ["--resume", "-o", "{tmp}/x.json"],
+@pytest.mark.parametrize("extra", [["--resume"], ["--resume", "-o", "{tmp}/x.json", "--format", "json"],
+                                   ["--resume", "-o", "/dev/null"],
                                    ["--resume", "-o", "{tmp}/x.jsonl", "--format", "table"],
                                    ["-o", "{tmp}"], ["-o", "{tmp}/no/such/x.jsonl"], ["--shard", "2/1"],
                                    ["--chunk-size", "0"]])

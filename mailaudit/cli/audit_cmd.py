@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from mailaudit.catalogue import Catalogue
-from mailaudit.cli.batchrun import batch_options, batch_output, report_source, select
+from mailaudit.cli.batchrun import batch_options, batch_output, report_source, select_inputs
 from mailaudit.cli.common import (
     EXIT_CODES,
     audit_options,
@@ -60,7 +60,7 @@ def batch(file: pathlib.Path, **params: Any) -> int:
     """
     inputs = _unique(read_domain_file(file, params["exact"]))
     with batch_output(params) as done:  # --output/--resume/--shard/--cluster: cli/batchrun.py
-        code = _run(select(inputs, params, done), params, progress=sys.stderr.isatty(), many=True)
+        code = _run(select_inputs(inputs, params, done), params, progress=sys.stderr.isatty(), many=True)
     return done.exit_code(code)
 
 

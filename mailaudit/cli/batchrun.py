@@ -46,7 +46,7 @@ def batch_options(func: F) -> F:
     return func
 
 
-def select(inputs: list[DomainInput], params: dict[str, Any], done: Completed) -> list[DomainInput]:
+def select_inputs(inputs: list[DomainInput], params: dict[str, Any], done: Completed) -> list[DomainInput]:
     """The domains this run audits: those of its shard that the output does not hold yet."""
     if params.get("shard"):
         shard = parse_shard(params["shard"])
@@ -68,11 +68,11 @@ def batch_output(params: dict[str, Any]) -> Iterator[Completed]:
             raise InputError("--resume needs --output FILE (the jsonl output to pick up from)")
         yield Completed()
         return
-    params["fmt"] = params.get("fmt") or _format_of(path)
+    params["fmt"] = params.get("fmt") or ("jsonl" if params.get("resume") else _format_of(path))
     if params.get("resume") and params["fmt"] != "jsonl":
         raise InputError("--resume works with --format jsonl only (one report per line)")
     _check_target(path)
-    if params["fmt"] == "jsonl":
+    if params["fmt"] == "jsonl" or (path.exists() and not path.is_file()):  # a FIFO, /dev/null: no rename
         done = read_completed(path, _fail_on(params), load_baseline(params.get("baseline"))) \
             if params.get("resume") else Completed()
         with _open(path, "a" if params.get("resume") else "w") as out, contextlib.redirect_stdout(out):
@@ -112,8 +112,6 @@ def _check_target(path: pathlib.Path) -> None:
         raise InputError(f"--output {path}: is a folder")
     if not path.parent.is_dir():
         raise InputError(f"--output {path}: no such folder {path.parent}")
-    if path.exists() and not path.is_file():
-        raise InputError(f"--output {path}: not a regular file")
 
 
 def _open(path: pathlib.Path, mode: str) -> IO[str]:
