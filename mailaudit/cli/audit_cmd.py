@@ -11,6 +11,7 @@ import click
 
 from mailaudit.catalogue import Catalogue
 from mailaudit.cli.common import audit_options, build_options, load_baseline, output_format, resolver_from
+from mailaudit.cli.record import RunRecorder
 from mailaudit.dnscore.resolver import run_sync
 from mailaudit.domains import DomainInput, normalize
 from mailaudit.engine import Auditor
@@ -28,7 +29,7 @@ from mailaudit.verdict import Tally
 def check(domains: tuple[str, ...], **params: Any) -> int:
     """Audit DOMAIN(s): a name, IDN, e-mail address or URL."""
     inputs = _unique(normalize(d) for d in domains)
-    return _run(inputs, params, progress=False)
+    return _run(inputs, params, progress=False, command="check")
 
 
 @click.command()
@@ -37,7 +38,7 @@ def check(domains: tuple[str, ...], **params: Any) -> int:
 def batch(file: pathlib.Path, **params: Any) -> int:
     """Audit every domain in FILE (one per line, '-' for stdin, '#' starts a comment)."""
     inputs = _unique(read_domain_file(file))
-    return _run(inputs, params, progress=sys.stderr.isatty())
+    return _run(inputs, params, progress=sys.stderr.isatty(), command="batch")
 
 
 def read_domain_file(path: pathlib.Path) -> list[DomainInput]:
@@ -63,7 +64,14 @@ def _unique(inputs: Iterable[DomainInput]) -> list[DomainInput]:
     return list(seen.values())
 
 
-def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool) -> int:
+def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool, command: str) -> int:
+    with RunRecorder(params, command) as recorder:  # an unusable --db file stops here, before any work
+        code = _audit(inputs, params, progress, recorder)
+        recorder.commit()
+        return code
+
+
+def _audit(inputs: list[DomainInput], params: dict[str, Any], progress: bool, recorder: RunRecorder) -> int:
     fmt = output_format(params["fmt"])
     options = build_options(params)
     baseline = load_baseline(params["baseline"])
@@ -76,6 +84,7 @@ def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool) -> i
         kept: list[DomainReport] = []
         async for report in auditor.audit_many(inputs, params["concurrency"]):
             tally.add(report)
+            recorder.add(report)
             if progress:
                 click.echo(f"\r[{tally.domains}/{len(inputs)}] {report.domain[:60]:<60}", err=True, nl=False)
             if fmt == "jsonl":

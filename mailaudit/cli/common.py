@@ -89,6 +89,8 @@ def audit_options(func: F) -> F:
         click.option("--stats", is_flag=True, help="Print DNS question counters on stderr at the end."),
         click.option("--concurrency", type=click.IntRange(1, 10_000), default=64, show_default=True,
                      help="Domains audited at once."),
+        click.option("--db", default=None, metavar="FILE",
+                     help="Also record this run in a SQLite history database (see `history`, `portfolio`)."),
     ])
 
 

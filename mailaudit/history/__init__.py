@@ -5,11 +5,11 @@ The store (``store``) knows only the typed values of ``types``; it renders nothi
 nothing from the audit engine. See docs/history.md.
 """
 
-from .due import DomainState, Due, DueRules, domain_state, exit_code
-from .errors import HistoryError
-from .store import HistoryDB, open_db, record_reports
-from .timeline import RunChange, timeline
-from .types import (
+from mailaudit.history.due import DomainState, Due, DueRules, domain_state, exit_code
+from mailaudit.history.errors import HistoryError
+from mailaudit.history.store import HistoryDB, open_db, record_reports
+from mailaudit.history.timeline import RunChange, timeline
+from mailaudit.history.types import (
     DmarcSource,
     DmarcSummary,
     RunMeta,

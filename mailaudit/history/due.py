@@ -27,8 +27,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .timeline import RunChange, finding_key
-from .types import SEVERITIES, SEVERITY_RANK, DmarcSummary, StoredFinding, StoredReport
+from mailaudit.history.timeline import RunChange, finding_key
+from mailaudit.history.types import SEVERITIES, SEVERITY_RANK, DmarcSummary, StoredFinding, StoredReport
 
 DUE_KINDS = ("regressed", "unverified", "whatif_pending", "stale", "open_high", "step_overdue", "step_ready",
              "step_blocked", "step_waiting", "reports_missing")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from mailaudit.errors import InputError
 
-class HistoryError(ValueError):
+
+class HistoryError(InputError):
     """A database that cannot be used: missing, not SQLite, damaged, foreign, newer, busy.
 
     The message is one line naming the file and what to do. The file is never overwritten.

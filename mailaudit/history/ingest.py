@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from .types import DmarcSource, DmarcSummary, TlsSummary
+from mailaudit.history.types import DmarcSource, DmarcSummary, TlsSummary
 
 T = TypeVar("T")
 

@@ -10,8 +10,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import HistoryError
-from .types import (
+from mailaudit.history.errors import HistoryError
+from mailaudit.history.types import (
     DmarcSource,
     DmarcSummary,
     RunMeta,

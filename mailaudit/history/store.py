@@ -20,10 +20,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 
-from . import schema
-from .errors import HistoryError
-from .rows import dmarc_from_rows, finding_row, report_from_rows, run_meta_from_row
-from .types import DmarcSummary, RunMeta, StoredReport, StoredRun, TlsSummary, utc_text
+from mailaudit.history import schema
+from mailaudit.history.errors import HistoryError
+from mailaudit.history.rows import dmarc_from_rows, finding_row, report_from_rows, run_meta_from_row
+from mailaudit.history.types import DmarcSummary, RunMeta, StoredReport, StoredRun, TlsSummary, utc_text
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_SECONDS = 30.0

@@ -1,8 +1,8 @@
 """A domain's runs over time: what each run fixed, added, left open or could not verify.
 
-The comparison itself is the ``diff`` command's (same identity rule: domain + id + subject;
-"unverified" when the check that reported a finding failed or did not run). It is passed in as
-``differ`` (``mailaudit.diff.diff_reports``) so the rule lives in one place only.
+The comparison itself is the ``diff`` command's, ``mailaudit.diff.diff_reports`` (same identity
+rule: domain + id + subject; "unverified" when the check that reported a finding failed or did
+not run), so the rule lives in one place only. A test may pass another ``differ``.
 
 Which run a run is compared with: a ``live`` or ``offline`` run with the last run before it that
 also saw the real state (``live`` or ``offline``); a ``zone`` run (a what-if over edited zone
@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .rows import fix_json
-from .types import StoredFinding, StoredReport, StoredRun
+from mailaudit.diff import diff_reports
+from mailaudit.history.rows import fix_json
+from mailaudit.history.types import StoredFinding, StoredReport, StoredRun
 
 Differ = Callable[[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]], Mapping[str, Any]]
 FindingKey = tuple[str, str]
@@ -74,7 +75,7 @@ def _baseline(runs: Sequence[StoredRun], index: int) -> StoredRun | None:
     return next((r for r in reversed(runs[:index]) if r.meta.source != "zone"), None)
 
 
-def compare(since: StoredRun | None, run: StoredRun, differ: Differ) -> RunChange:
+def compare(since: StoredRun | None, run: StoredRun, differ: Differ = diff_reports) -> RunChange:
     before = [report_json(since.report)] if since is not None else []
     result = differ(before, [report_json(run.report)])
     rows = result.get("domains", [])
@@ -84,6 +85,6 @@ def compare(since: StoredRun | None, run: StoredRun, differ: Differ) -> RunChang
                      open=_pick(run.report, row.get("open")), unverified=_pick(old, row.get("unverified")))
 
 
-def timeline(runs: Sequence[StoredRun], differ: Differ) -> list[RunChange]:
+def timeline(runs: Sequence[StoredRun], differ: Differ = diff_reports) -> list[RunChange]:
     """Each run (oldest first) with its changes; ``runs`` as ``HistoryDB.runs_of`` gives them."""
     return [compare(_baseline(runs, i), run, differ) for i, run in enumerate(runs)]

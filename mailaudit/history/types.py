@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .errors import HistoryError
+from mailaudit.history.errors import HistoryError
 
 SOURCES = ("live", "zone", "offline")
 SEVERITIES = ("critical", "high", "medium", "low", "info")

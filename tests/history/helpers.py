@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from mailaudit.history import RunMeta, StoredCheck, StoredFinding, StoredFix, StoredRecord, StoredReport
 
@@ -56,18 +55,3 @@ def report(findings: Sequence[StoredFinding], *, grade: str, score: int, policy:
 BEFORE = report([LISTED, SOFTFAIL, POLICY_NONE], grade="C", score=64)
 AFTER = report([POLICY_NONE], grade="B", score=92 - 0)
 REGRESSED = report([SOFTFAIL, POLICY_NONE], grade="B", score=84)
-
-
-def mini_diff(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """A stand-in with the diff command's rules (identity domain+id+subject, "unverified" when
-    the owning check did not complete) for phase 1, before mailaudit.diff can be imported."""
-    def keyed(reports: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], Mapping[str, Any]]:
-        return {(f["id"], f["subject"].lower().rstrip(".")): f for r in reports for f in r["findings"]}
-
-    a, b = keyed(old), keyed(new)
-    blind = {c["id"] for r in new for c in r["checks"] if c["status"] in ("error", "skipped")}
-    gone = [(k, f) for k, f in a.items() if k not in b]
-    unverified = [f for k, f in gone if not new or k[0].split(".")[0] in blind]
-    return {"version": 1, "domains": [{
-        "domain": DOMAIN, "new": [f for k, f in b.items() if k not in a], "open": [f for k, f in b.items() if k in a],
-        "fixed": [f for f in (f for _, f in gone) if f not in unverified], "unverified": unverified}]}

@@ -6,7 +6,7 @@ import datetime as dt
 
 from mailaudit.history import DmarcSummary, DueRules, domain_state, exit_code, open_db, timeline
 
-from .helpers import AFTER, BEFORE, DOMAIN, LISTED, POLICY_NONE, REGRESSED, SOFTFAIL, day, meta, mini_diff, report
+from .helpers import AFTER, BEFORE, DOMAIN, LISTED, POLICY_NONE, REGRESSED, SOFTFAIL, day, meta, report
 
 
 def ids(findings):
@@ -19,7 +19,7 @@ def story(tmp_path, *runs):
         for n, (source, rep) in enumerate(runs):
             db.record_run(meta(7 * n, source), [rep])
     with open_db(path, create=False) as db:
-        return timeline(db.runs_of(DOMAIN), mini_diff), db.dmarc_of(DOMAIN)
+        return timeline(db.runs_of(DOMAIN)), db.dmarc_of(DOMAIN)
 
 
 def test_each_change_of_the_story_shows(tmp_path):

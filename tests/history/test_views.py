@@ -7,20 +7,19 @@ import io
 import json
 
 from mailaudit.history import DueRules, domain_state, open_db, timeline
-from mailaudit.history.views import CSV_COLUMNS, history_json, portfolio_csv, portfolio_json
+from mailaudit.render.history import CSV_COLUMNS, Words, history_json, portfolio_csv, portfolio_json
 
-from .helpers import AFTER, BEFORE, DOMAIN, REGRESSED, StoredFinding, day, meta, mini_diff, report
+from .helpers import AFTER, BEFORE, DOMAIN, REGRESSED, StoredFinding, day, meta, report
 
 
-def say(key, params):
-    return key + ":" + ",".join(f"{k}={v}" for k, v in sorted(params.items()))
+say = Words("en")
 
 
 def changes_of(tmp_path, *reports):
     with open_db(tmp_path / "h.db") as db:
         for n, rep in enumerate(reports):
             db.record_run(meta(7 * n), [rep])
-        return timeline(db.runs_of(reports[0].domain), mini_diff)
+        return timeline(db.runs_of(reports[0].domain))
 
 
 def test_history_json_has_the_contract_shape(tmp_path):
@@ -45,15 +44,15 @@ def test_portfolio_json_orders_what_is_due_most_urgent_first(tmp_path):
     assert (dom["grade"], dom["trend"], dom["direction"], dom["regressed"]) == ("B", ["C", "B", "B"], "same", True)
     assert dom["open"] == {"critical": 0, "high": 0, "medium": 2, "low": 0, "info": 0}
     assert [d["kind"] for d in doc["due"]] == ["regressed", "reports_missing"]
-    assert doc["due"][0]["text"].startswith("due_regressed:") and doc["rules"]["stale_days"] == 14
+    assert doc["due"][0]["text"].startswith("Regressed: score 92 → 84") and doc["rules"]["stale_days"] == 14
 
 
 def test_portfolio_csv_cells_cannot_become_formulas(tmp_path):
     evil = StoredFinding("spf.all.softfail", "=HYPERLINK(\"http://x\")", "high", "t", "d", check="spf")
-    hostile = report([evil], grade="C", score=70, domain="-evil.example")
+    hostile = report([evil], grade="C", score=70, domain="=1+2\x1b[31m.example")
     changes = changes_of(tmp_path, hostile)
-    text = portfolio_csv([domain_state(changes, [], day(1))], lambda k, p: "=cmd|' /C calc'!A0\x1b[31m")
+    text = portfolio_csv([domain_state(changes, [], day(1))], say)
     rows = list(csv.reader(io.StringIO(text)))
     assert tuple(rows[0]) == CSV_COLUMNS
-    assert rows[1][0] == "'-evil.example"
-    assert rows[1][-1].startswith("'=cmd") and "\x1b" not in text
+    assert rows[1][0] == "'=1+2\\x1b[31m.example"
+    assert "\x1b" not in text
