@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+
 from mailaudit.history import DmarcSource, DmarcSummary, HistoryError, TlsSummary, open_db, record_reports, schema
 
 from .fixtures import build, committed

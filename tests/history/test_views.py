@@ -11,7 +11,6 @@ from mailaudit.render.history import CSV_COLUMNS, Words, history_json, portfolio
 
 from .helpers import AFTER, BEFORE, DOMAIN, REGRESSED, StoredFinding, day, meta, report
 
-
 say = Words("en")
 
 
