@@ -6,6 +6,7 @@ what-if after it is kept apart as "prepared, not yet published"). Due items, mos
 - ``regressed``: the latest run has a new finding at or above ``regression_severity`` (or one
   that had been fixed before came back), or a lower score than the run before.
 - ``unverified``: a finding went away while its check failed or did not run: audit again.
+- ``incomplete``: a check of the latest run could not complete (nothing went unverified).
 - ``whatif_pending``: a ``zone`` what-if after the latest real run fixes findings that are still
   open: publish the change, then audit live to verify it.
 - ``stale``: not audited for ``stale_days`` days or more.
@@ -30,8 +31,8 @@ from dataclasses import dataclass
 from mailaudit.history.timeline import RunChange, finding_key
 from mailaudit.history.types import SEVERITIES, SEVERITY_RANK, DmarcSummary, StoredFinding, StoredReport
 
-DUE_KINDS = ("regressed", "unverified", "whatif_pending", "stale", "open_high", "step_overdue", "step_ready",
-             "step_blocked", "step_waiting", "reports_missing")
+DUE_KINDS = ("regressed", "unverified", "incomplete", "whatif_pending", "stale", "open_high", "step_overdue",
+             "step_ready", "step_blocked", "step_waiting", "reports_missing")
 STEPS = ("dmarc.publish", "dmarc.monitor", "dmarc.quarantine", "dmarc.enforced", "unknown")
 NEXT_POLICY = {"dmarc.publish": "none", "dmarc.monitor": "quarantine", "dmarc.quarantine": "reject"}
 
@@ -194,8 +195,12 @@ def _due(history: Sequence[RunChange], whatif: RunChange | None, state: DmarcSta
          now: dt.datetime, rules: DueRules) -> tuple[Due, ...]:
     latest = history[-1]
     found: list[Due | None] = [_regression(history, rules)]
-    if latest.unverified or not latest.run.report.complete:
-        found.append(Due("unverified", (("count", str(len(latest.unverified))),), latest.unverified))
+    failed = ", ".join(c.id for c in latest.run.report.checks if c.status == "error")
+    if latest.unverified:
+        found.append(Due("unverified", (("count", str(len(latest.unverified))), ("checks", failed)),
+                         latest.unverified))
+    elif failed:
+        found.append(Due("incomplete", (("checks", failed),)))
     found.append(_whatif(latest, whatif))
     age = (now - latest.run.meta.at).days
     if age >= rules.stale_days:
