@@ -8,7 +8,7 @@ from typing import Any
 
 from mailaudit.catalogue import Catalogue
 from mailaudit.checks import Check, Collector
-from mailaudit.context import AuditContext, RunState
+from mailaudit.context import AuditContext, RunContext, RunState
 from mailaudit.dnscore.resolver import Resolver, run_sync
 from mailaudit.domains import DomainInput, normalize
 from mailaudit.errors import LookupFailed
@@ -34,11 +34,21 @@ class Auditor:
         self.run_state = RunState()
 
     async def audit(self, domain: str | DomainInput) -> DomainReport:
+        report, _ = await self.audit_in_context(domain)
+        return report
+
+    async def audit_in_context(self, domain: str | DomainInput) -> tuple[DomainReport, AuditContext]:
+        """The report and the context it was made in: its memoised facts (the SPF tree, the MX
+        hosts) can be read afterwards without asking DNS again."""
         given = domain if isinstance(domain, DomainInput) else normalize(domain)
         ctx = AuditContext(given.domain, self.resolver, self.options, self.catalogue, self.run_state)
         results = await asyncio.gather(*(_run_check(check, ctx) for check in self.checks))
         notes = (given.note,) if given.note else ()
-        return DomainReport(given.domain, tuple(results), given.given, notes)
+        return DomainReport(given.domain, tuple(results), given.given, notes), ctx
+
+    def run_context(self) -> RunContext:
+        """A context for lookups about no particular domain, sharing this run's caches."""
+        return RunContext(self.resolver, self.options, self.catalogue, self.run_state)
 
     async def audit_many(
         self, domains: Iterable[str | DomainInput], concurrency: int = 64

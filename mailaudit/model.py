@@ -87,6 +87,8 @@ class CheckResult:
     data: tuple[tuple[str, object], ...] = field(default=(), compare=False)
     # what the check could not verify but did not need to fail for (e.g. offline reverse DNS)
     notes: tuple[str, ...] = ()
+    # every failure of a check that could not complete, one per line (``error`` joins the first five)
+    errors: tuple[str, ...] = field(default=(), compare=False)
 
     def datum(self, key: str, default: object = None) -> object:
         for k, v in self.data:
