@@ -11,7 +11,17 @@ import sys
 
 import pytest
 
-from mailaudit.history import DmarcSource, DmarcSummary, HistoryError, TlsSummary, open_db, record_reports, schema
+from mailaudit.history import (
+    DmarcSource,
+    DmarcSummary,
+    HistoryError,
+    StoredFinding,
+    StoredReport,
+    TlsSummary,
+    open_db,
+    record_reports,
+    schema,
+)
 
 from .fixtures import build, committed
 from .helpers import AFTER, BEFORE, DOMAIN, SOFTFAIL, day, meta
@@ -242,3 +252,30 @@ def test_an_interrupted_upgrade_keeps_the_old_version(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT max(number) FROM schema_migrations").fetchone()[0] == 1
     assert "check_id" not in [r[1] for r in conn.execute("PRAGMA table_info(findings)")]
+
+
+def test_every_older_schema_version_has_a_fixture():
+    """Adding migration N+1 needs a fixture of version N (tests/history/fixtures.py ROWS)."""
+    from .fixtures import ROWS
+
+    assert sorted(ROWS) == list(range(1, schema.LATEST))
+    assert all(committed(v).is_file() for v in ROWS)
+    assert [m.number for m in schema.MIGRATIONS] == list(range(1, schema.LATEST + 1))
+
+
+def test_hostile_and_huge_values_round_trip(tmp_path):
+    big = "v=spf1 " + "a" * 65_536
+    odd = StoredFinding("spf.syntax", "\x1b[31m\u202e<script>", "high", "t\x00", "d",
+                        evidence=(big, "\x00\r\n"), check="spf")
+    rep = StoredReport("odd.example", "C", 60, (), (odd,))
+    with open_db(tmp_path / "h.db") as db:
+        db.record_run(meta(0), [rep])
+        assert db.runs_of("odd.example")[0].report == rep
+
+
+def test_record_reports_refuses_an_unusable_file(tmp_path):
+    bad = tmp_path / "x.db"
+    bad.write_bytes(b"PK\x03\x04 a zip file")
+    with pytest.raises(HistoryError, match="not a SQLite database"):
+        record_reports(bad, [])
+    assert bad.read_bytes() == b"PK\x03\x04 a zip file"
