@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from mailaudit.history.types import (
     RunMeta,
@@ -19,7 +19,7 @@ from mailaudit.history.types import (
     StoredRecord,
     StoredReport,
 )
-from mailaudit.model import CheckResult, DnsRecord, DomainReport, Finding, Fix, Severity
+from mailaudit.model import CheckResult, DnsRecord, DomainReport, Finding, Fix, Severity, Status
 
 # options recorded with a run; never a secret (the Spamhaus DQS key is left out on purpose)
 RECORDED_OPTIONS = ("lang", "fail_on", "smtp", "dkim_selectors", "dnsbl_zones", "no_dnsbl", "sending_ips",
@@ -84,3 +84,17 @@ def run_meta(params: Mapping[str, object], command: str, tool_version: str, at: 
     return RunMeta(at=at or dt.datetime.now(dt.UTC).replace(microsecond=0),
                    source=source_of(zones if isinstance(zones, tuple | list) else (), bool(params.get("offline"))),
                    command=command, options=options, tool_version=tool_version)
+
+
+def to_domain_report(report: StoredReport, localize: Callable[[Finding], Finding] | None = None) -> DomainReport:
+    """The audit's DomainReport for a stored one (each finding under the check that reported it),
+    for what works on audit results: the fix plan, the renderers. ``localize`` (e.g.
+    ``Catalogue.localize``) shows the findings' texts in another language."""
+    owned: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        made = to_finding(finding)
+        owned.setdefault(finding.owner, []).append(localize(made) if localize else made)
+    checks = [CheckResult(c.id, Status(c.status), tuple(owned.pop(c.id, ())), c.error, tuple(c.data.items()))
+              for c in report.checks]
+    checks += [CheckResult(cid, Status.WARN, tuple(found)) for cid, found in owned.items()]
+    return DomainReport(report.domain, tuple(checks), report.input or report.domain, report.notes)

@@ -16,17 +16,18 @@ from typing import Any
 from tabulate import tabulate
 
 from mailaudit.catalogue import Catalogue, fill
-from mailaudit.history.convert import to_finding
+from mailaudit.fixplan.plan import plan
+from mailaudit.history.convert import to_domain_report, to_finding
 from mailaudit.history.due import DUE_KINDS, DomainState, Due, DueRules
 from mailaudit.history.timeline import RunChange
-from mailaudit.history.types import GRADES, SEVERITIES, StoredFinding, utc_text
+from mailaudit.history.types import GRADES, SEVERITIES, StoredFinding, StoredReport, utc_text
 from mailaudit.render.jsonout import finding_dict
 from mailaudit.text import safe
 
 VERSION = 1
 CSV_COLUMNS = ("domain", "grade", "score", "trend", "direction", "last_audited", "days_since", "source", "complete",
-               *SEVERITIES, "fixed_since", "new_since", "step", "dmarc_policy", "dmarc_days", "dmarc_aligned",
-               "dmarc_ready", "regressed", "due")
+               *SEVERITIES, "fixed_since", "new_since", "step", "next_step", "dmarc_policy", "dmarc_days",
+               "dmarc_aligned", "dmarc_ready", "regressed", "due")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -50,6 +51,15 @@ class Words:
 
     def due(self, due: Due) -> str:
         return self(f"due_{due.kind}", dict(due.params))
+
+    def next_step(self, report: StoredReport) -> dict[str, Any] | None:
+        """The fix plan's first step for the report and what to verify before the next one."""
+        steps = plan(to_domain_report(report, self.catalogue.localize), self.lang).steps
+        if not steps:
+            return None
+        step = steps[0]
+        return {"number": step.number, "of": len(steps), "phase": step.phase, "title": step.title,
+                "verify": step.wait or None}
 
 
 def direction(trend: Sequence[str]) -> str:
@@ -79,6 +89,7 @@ def history_json(domain: str, changes: Sequence[RunChange], state: DomainState |
     out: dict[str, Any] = {"version": VERSION, "domain": domain, "runs": [run_json(c, words) for c in changes]}
     if state is not None:
         out["step"] = state.step
+        out["plan"] = words.next_step(state.report)
         out["due"] = [due_json(d, words) for d in state.due]
     return out
 
@@ -100,6 +111,10 @@ def history_table(domain: str, changes: Sequence[RunChange], state: DomainState 
             lines.extend([f"{_when(change.run.meta.at)}:", *items])
     if state is not None:
         lines.append(f"{words('plan_step')}: {words.step(state.step)}")
+        step = words.next_step(state.report)
+        if step is not None:
+            lines.append(f"{words('next_step', {'number': str(step['number']), 'of': str(step['of'])})}: "
+                         f"{safe(step['title'])}" + (f" ({safe(step['verify'])})" if step["verify"] else ""))
         lines.extend(f"{words('due')}: {safe(words.due(d))}" for d in state.due)
     return "\n".join(lines) + "\n"
 
@@ -120,7 +135,8 @@ def domain_json(state: DomainState, words: Words) -> dict[str, Any]:
         "since": utc_text(latest.since.meta.at) if latest.since else None,
         "fixed": [say(f) for f in latest.fixed], "new": [say(f) for f in latest.new],
         "unverified": [say(f) for f in latest.unverified],
-        "step": state.step, "dmarc": dmarc_json(state), "regressed": state.regressed,
+        "step": state.step, "plan": words.next_step(report), "dmarc": dmarc_json(state),
+        "regressed": state.regressed,
         "due": [due_json(d, words) for d in state.due],
     }
 
@@ -158,7 +174,8 @@ def portfolio_csv(states: Sequence[DomainState], words: Words) -> str:
         writer.writerow([cell(v) for v in (
             s.domain, s.report.grade, s.report.score, " ".join(s.trend), direction(s.trend),
             utc_text(s.latest.run.meta.at), s.days_since, s.latest.run.meta.source, s.report.complete,
-            *(counts[sev] for sev in SEVERITIES), len(s.latest.fixed), len(s.latest.new), s.step, d.policy,
+            *(counts[sev] for sev in SEVERITIES), len(s.latest.fixed), len(s.latest.new), s.step,
+            (words.next_step(s.report) or {}).get("title", ""), d.policy,
             d.coverage_days, "" if d.aligned_share is None else f"{d.aligned_share:.3f}", d.ready, s.regressed,
             " | ".join(words.due(x) for x in s.due))])
     return out.getvalue()

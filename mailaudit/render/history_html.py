@@ -37,6 +37,14 @@ def _dmarc_text(state: DomainState, words: Words) -> str:
     return words("dmarc_summary", {"policy": d.policy or "?", "days": str(d.coverage_days), "aligned": aligned})
 
 
+def _plan(state: DomainState, words: Words) -> dict[str, str] | None:
+    step = words.next_step(state.report)
+    if step is None:
+        return None
+    head = words("next_step", {"number": str(step["number"]), "of": str(step["of"])})
+    return {"head": head, "title": show(step["title"], 300), "verify": show(step["verify"] or "", 600)}
+
+
 def _domain_row(state: DomainState, words: Words) -> dict[str, Any]:
     latest, counts = state.latest, state.open_counts()
     ago = words("today") if state.days_since == 0 else words("days_ago", {"days": str(state.days_since)})
@@ -48,7 +56,7 @@ def _domain_row(state: DomainState, words: Words) -> dict[str, Any]:
         "at": _when(latest.run.meta.at), "ago": ago, "source": latest.run.meta.source,
         "first": latest.since is None, "fixed": [show(f.id, 100) for f in latest.fixed],
         "new": [show(f.id, 100) for f in latest.new], "unverified": [show(f.id, 100) for f in latest.unverified],
-        "dmarc": _dmarc_text(state, words), "step": words.step(state.step),
+        "dmarc": _dmarc_text(state, words), "step": words.step(state.step), "plan": _plan(state, words),
         "regressed": state.regressed, "due": [_due_item(d, words) for d in state.due],
     }
 

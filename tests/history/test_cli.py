@@ -68,6 +68,7 @@ def test_the_story_before_after_and_regressed(capsys, tmp_path):
     code, out, _ = cli(capsys, "portfolio", "--db", str(db), "--format", "json")
     (row,) = json.loads(out)["domains"]
     assert code == 1 and row["regressed"] and row["trend"] == ["B", "B", "B"] and row["step"] == "dmarc.monitor"
+    assert row["plan"]["number"] == 1 and "dkim=pass" in row["plan"]["verify"]  # the fix plan's next step
 
 
 def test_history_speaks_indonesian_and_the_table_is_plain_text(capsys, tmp_path):
