@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mailaudit.diff import diff_reports
+from mailaudit.diff import diff_reports, key_of
 from mailaudit.history.rows import fix_json
 from mailaudit.history.types import StoredFinding, StoredReport, StoredRun
 
@@ -25,10 +25,10 @@ FindingKey = tuple[str, str]
 
 
 def finding_key(finding: StoredFinding | Mapping[str, Any]) -> FindingKey:
-    """(id, subject) of one domain's finding, the subject compared as ``diff`` compares it."""
-    if isinstance(finding, StoredFinding):
-        return (finding.id, finding.subject.lower().rstrip("."))
-    return (str(finding.get("id", "")), str(finding.get("subject", "")).lower().rstrip("."))
+    """(id, subject) of one domain's finding, by ``diff``'s own identity rule."""
+    shown = finding_json(finding) if isinstance(finding, StoredFinding) else finding
+    _, fid, subject = key_of("", shown)
+    return (fid, subject)
 
 
 def finding_json(finding: StoredFinding) -> dict[str, Any]:
