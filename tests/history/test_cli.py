@@ -5,6 +5,7 @@ the project's test DNS server on loopback)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -179,3 +180,24 @@ def test_two_cli_runs_at_once_both_land(tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 3
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_stored_dmarc_reports_make_the_next_step_ready(capsys, tmp_path):
+    from mailaudit.history import record_reports
+    from mailaudit.history.ingest import from_reports_json
+
+    db = tmp_path / "h.db"
+    audit(capsys, db, "after")
+    now = dt.datetime.now(dt.UTC)
+    doc = {"version": 1, "tls": [], "errors": [], "domains": [{
+        "domain": DOMAIN, "reports": 20, "messages": 4000, "sources": [], "findings": [],
+        "period": {"begin": (now - dt.timedelta(days=21)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   "end": now.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        "readiness": {"next_policy": "quarantine", "ready": True, "aligned_share": 0.998, "detail": "aligned"}}]}
+    dmarc, tls, problems = from_reports_json(doc)
+    assert problems == []
+    record_reports(db, dmarc, tls)
+    code, out, _ = cli(capsys, "portfolio", "--db", str(db), "--format", "json")
+    (row,) = json.loads(out)["domains"]
+    assert row["dmarc"]["ready"] and row["dmarc"]["coverage_days"] == 21
+    assert [d["kind"] for d in row["due"]] == ["step_ready"] and code == 0
