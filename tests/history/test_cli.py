@@ -201,3 +201,24 @@ def test_stored_dmarc_reports_make_the_next_step_ready(capsys, tmp_path):
     (row,) = json.loads(out)["domains"]
     assert row["dmarc"]["ready"] and row["dmarc"]["coverage_days"] == 21
     assert [d["kind"] for d in row["due"]] == ["step_ready"] and code == 0
+
+
+def schema_validator(name: str):
+    import jsonschema
+    from referencing import Registry, Resource
+
+    folder = ROOT / "docs" / "schema"
+    resources = [(p.name, Resource.from_contents(json.loads(p.read_text()))) for p in folder.glob("*.schema.json")]
+    registry = Registry().with_resources(resources)
+    schema = json.loads((folder / name).read_text())
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def test_the_json_outputs_follow_their_schemas(capsys, tmp_path):
+    db = tmp_path / "h.db"
+    for stage in ("before", "after", "regressed"):
+        audit(capsys, db, stage)
+    _, doc = history(capsys, db)
+    schema_validator("history.schema.json").validate(doc)
+    _, out, _ = cli(capsys, "portfolio", "--db", str(db), "--format", "json")
+    schema_validator("portfolio.schema.json").validate(json.loads(out))
