@@ -43,6 +43,8 @@ def _inspect_file(path: pathlib.Path, create: bool) -> None:
         if not path.parent.is_dir():
             raise HistoryError(f"{path}: the folder {path.parent} does not exist")
         return
+    if not path.is_file():  # a FIFO or device would block or be written into
+        raise HistoryError(f"{path}: not a regular file, not a history database")
     try:
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_MAGIC))

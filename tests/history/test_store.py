@@ -146,6 +146,10 @@ def test_reading_a_missing_file_does_not_create_it(tmp_path):
         open_db(tmp_path / "no" / "dir.db")
     with pytest.raises(HistoryError, match="folder"):
         open_db(tmp_path)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(HistoryError, match="not a regular file"):
+        open_db(fifo)
 
 
 def test_damaged_rows_are_one_error_not_a_traceback(tmp_path):
