@@ -4,7 +4,9 @@ A domain's state is its latest run that saw the real DNS (``live`` or ``offline`
 what-if after it is kept apart as "prepared, not yet published"). Due items, most urgent first:
 
 - ``regressed``: the latest run has a new finding at or above ``regression_severity`` (or one
-  that had been fixed before came back), or a lower score than the run before.
+  that had been fixed before came back) from a check that completed the run before too, or an
+  open finding got more severe. (A check added by a newer mailaudit, or one that failed the run
+  before, brings new coverage, not a regression.)
 - ``unverified``: a finding went away while its check failed or did not run: audit again.
 - ``incomplete``: a check of the latest run could not complete (nothing went unverified).
 - ``whatif_pending``: a ``zone`` what-if after the latest real run fixes findings that are still
@@ -146,17 +148,24 @@ def dmarc_state(policy: str | None, periods: Sequence[DmarcSummary]) -> DmarcSta
 
 
 def _regression(history: Sequence[RunChange], rules: DueRules) -> Due | None:
+    """New (or returning) findings at the floor from checks that were watching the run before,
+    and open findings whose severity got worse."""
     latest = history[-1]
     if latest.since is None:
         return None
     seen_fixed = {finding_key(f) for change in history[:-1] for f in change.fixed}
     floor = SEVERITY_RANK[rules.regression_severity]
-    back = tuple(f for f in latest.new if f.rank >= floor or finding_key(f) in seen_fixed)
-    before, now = latest.since.report.score, latest.run.report.score
-    if not back and now >= before:
+    # a check that did not complete (or did not exist: a newer mailaudit) the run before could
+    # not have seen the finding then: new coverage, not a regression
+    watched = {c.id for c in latest.since.report.checks if c.status not in ("error", "skipped")}
+    back = [f for f in latest.new if f.owner in watched and (f.rank >= floor or finding_key(f) in seen_fixed)]
+    earlier = {finding_key(f): f.rank for f in latest.since.report.findings}
+    back += [f for f in latest.open if f.rank >= floor and f.rank > earlier.get(finding_key(f), f.rank)]
+    if not back:
         return None
+    before, now = latest.since.report.score, latest.run.report.score
     return Due("regressed", (("score_from", str(before)), ("score_to", str(now)), ("count", str(len(back))),
-                             ("reappeared", str(sum(finding_key(f) in seen_fixed for f in back)))), back)
+                             ("reappeared", str(sum(finding_key(f) in seen_fixed for f in back)))), tuple(back))
 
 
 def _whatif(latest: RunChange, whatif: RunChange | None) -> Due | None:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mailaudit.history import DmarcSummary, DueRules, domain_state, exit_code, open_db, timeline
+from mailaudit.history import (
+    DmarcSummary,
+    DueRules,
+    StoredFinding,
+    StoredReport,
+    domain_state,
+    exit_code,
+    open_db,
+    timeline,
+)
 
 from .helpers import AFTER, BEFORE, DOMAIN, LISTED, POLICY_NONE, REGRESSED, SOFTFAIL, day, meta, report
 
@@ -104,3 +113,20 @@ def test_an_enforced_domain_has_no_dmarc_step_due(tmp_path):
 def test_times_are_utc(tmp_path):
     changes, _ = story(tmp_path, ("live", AFTER))
     assert changes[0].run.meta.at.tzinfo == dt.UTC
+
+
+def test_a_check_new_in_this_version_is_coverage_not_a_regression(tmp_path):
+    old = StoredReport(DOMAIN, "B", 92, tuple(c for c in AFTER.checks if c.id != "dnsbl"), AFTER.findings)
+    newer = report([LISTED, POLICY_NONE], grade="C", score=72)
+    changes, _ = story(tmp_path, ("live", old), ("live", newer))
+    assert ids(changes[1].new) == ["dnsbl.ip.listed"]
+    state = domain_state(changes, [], day(8))
+    assert not state.regressed and exit_code([state]) == 0
+
+
+def test_a_finding_that_got_worse_is_a_regression(tmp_path):
+    low = StoredFinding("spf.all.softfail", DOMAIN, "low", "t", "d", check="spf")
+    changes, _ = story(tmp_path, ("live", report([low], grade="A", score=98)),
+                       ("live", report([SOFTFAIL], grade="B", score=92)))
+    (due,) = [d for d in domain_state(changes, [], day(8)).due if d.kind == "regressed"]
+    assert ids(due.findings) == ["spf.all.softfail"] and due.param("score_to") == "92"
