@@ -14,7 +14,7 @@ from mailaudit.cli.common import output_format
 from mailaudit.domains import normalize
 from mailaudit.errors import InputError
 from mailaudit.history import DomainState, DueRules, HistoryDB, domain_state, exit_code, open_db, timeline
-from mailaudit.history.timeline import RunChange
+from mailaudit.history.timeline import Differ, RunChange, make_differ
 from mailaudit.render.history import Words, history_json, history_table, portfolio_csv, portfolio_json
 from mailaudit.render.history_html import render_portfolio, render_timeline
 from mailaudit.render.jsonout import dumps
@@ -48,8 +48,9 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def _state(store: HistoryDB, domain: str, now: dt.datetime, rules: DueRules) -> tuple[list[RunChange], DomainState]:
-    changes = timeline(store.runs_of(domain))
+def _state(store: HistoryDB, domain: str, now: dt.datetime, rules: DueRules,
+           differ: Differ | None = None) -> tuple[list[RunChange], DomainState]:
+    changes = timeline(store.runs_of(domain), differ)
     return changes, domain_state(changes, store.dmarc_of(domain), now, rules)
 
 
@@ -83,7 +84,8 @@ def portfolio(fmt: str, **params: Any) -> int:
     """Every domain's latest state and what is due next (exit 1 when a domain regressed)."""
     now, rules = _now(), _rules(params)
     with open_db(params["db"], create=False) as store:
-        states = [_state(store, name, now, rules)[1] for name in store.domains()]
+        differ = make_differ()  # the catalogue read once for every domain
+        states = [_state(store, name, now, rules, differ)[1] for name in store.domains()]
     words = Words(params["lang"])
     if fmt == "json":
         sys.stdout.write(dumps(portfolio_json(states, now, rules, words), pretty=True) + "\n")

@@ -12,11 +12,12 @@ regression, and the first real run of a domain has every finding in ``new``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mailaudit.diff import diff_reports, key_of
+from mailaudit.diff import diff_reports, finding_owners, key_of
 from mailaudit.history.rows import fix_json
 from mailaudit.history.types import StoredFinding, StoredReport, StoredRun
 
@@ -85,6 +86,13 @@ def compare(since: StoredRun | None, run: StoredRun, differ: Differ = diff_repor
                      open=_pick(run.report, row.get("open")), unverified=_pick(old, row.get("unverified")))
 
 
-def timeline(runs: Sequence[StoredRun], differ: Differ = diff_reports) -> list[RunChange]:
-    """Each run (oldest first) with its changes; ``runs`` as ``HistoryDB.runs_of`` gives them."""
-    return [compare(_baseline(runs, i), run, differ) for i, run in enumerate(runs)]
+def make_differ() -> Differ:
+    """``diff_reports`` with the catalogue read once, for comparing many runs."""
+    return functools.partial(diff_reports, owners=finding_owners())
+
+
+def timeline(runs: Sequence[StoredRun], differ: Differ | None = None) -> list[RunChange]:
+    """Each run (oldest first) with its changes; ``runs`` as ``HistoryDB.runs_of`` gives them.
+    Give one ``make_differ()`` to every call when building many timelines."""
+    compare_with = differ or make_differ()
+    return [compare(_baseline(runs, i), run, compare_with) for i, run in enumerate(runs)]
