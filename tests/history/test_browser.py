@@ -85,3 +85,13 @@ def test_screenshot_of_a_portfolio(tmp_path):
     chromium(tmp_path, page, f"--screenshot={shot}", "--window-size=1400,1000", "--hide-scrollbars")
     assert png_size(shot) == (1400, 1000) and shot.stat().st_size > 40_000
     print(f"screenshot: {shot}")
+
+
+def test_the_portfolio_prints_to_pdf(tmp_path):
+    _, states = hostile_states(tmp_path)
+    page = tmp_path / "print.html"
+    page.write_text(render_portfolio(states, day(3), DueRules(), Words("id")), encoding="utf-8")
+    pdf = tmp_path / "portfolio.pdf"
+    chromium(tmp_path, page, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and data.count(b"/Type /Page") + data.count(b"/Type/Page") >= 1

@@ -55,3 +55,12 @@ def test_portfolio_csv_cells_cannot_become_formulas(tmp_path):
     assert tuple(rows[0]) == CSV_COLUMNS
     assert rows[1][0] == "'=1+2\\x1b[31m.example"
     assert "\x1b" not in text
+
+
+def test_the_history_table_shows_escapes_not_interprets_them(tmp_path):
+    from mailaudit.render.history import history_table
+
+    evil = StoredFinding("spf.all.softfail", "\x1b]8;;http://x\x07link\x1b[2J", "medium", "t", "d", check="spf")
+    changes = changes_of(tmp_path, BEFORE, report([evil], grade="B", score=92))
+    text = history_table(DOMAIN, changes, domain_state(changes, [], day(8)), say)
+    assert "\x1b" not in text and "\x07" not in text and "\\x1b]8;;http://x\\x07link" in text
