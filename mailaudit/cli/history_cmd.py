@@ -51,7 +51,7 @@ def _now() -> dt.datetime:
 def _state(store: HistoryDB, domain: str, now: dt.datetime, rules: DueRules,
            differ: Differ | None = None) -> tuple[list[RunChange], DomainState]:
     changes = timeline(store.runs_of(domain), differ)
-    return changes, domain_state(changes, store.dmarc_of(domain), now, rules)
+    return changes, domain_state(changes, store.dmarc_of(domain), now, rules, store.tls_of(domain))
 
 
 @click.command()

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailaudit.history.timeline import RunChange, finding_key
-from mailaudit.history.types import SEVERITIES, SEVERITY_RANK, DmarcSummary, StoredFinding, StoredReport
+from mailaudit.history.types import SEVERITIES, SEVERITY_RANK, DmarcSummary, StoredFinding, StoredReport, TlsSummary
 
 DUE_KINDS = ("regressed", "unverified", "incomplete", "whatif_pending", "stale", "open_high", "step_overdue",
              "step_ready", "step_blocked", "step_waiting", "reports_missing")
@@ -87,6 +87,7 @@ class DomainState:
     step: str
     dmarc: DmarcState
     due: tuple[Due, ...]
+    tls: tuple[TlsSummary, ...] = ()  # the latest stored TLS-RPT totals, one per policy
 
     @property
     def report(self) -> StoredReport:
@@ -222,8 +223,9 @@ def _due(history: Sequence[RunChange], whatif: RunChange | None, state: DmarcSta
 
 
 def domain_state(history: Sequence[RunChange], periods: Sequence[DmarcSummary], now: dt.datetime,
-                 rules: DueRules = DueRules()) -> DomainState:
-    """The state of one domain from its timeline (``timeline()``, non-empty) and DMARC periods."""
+                 rules: DueRules = DueRules(), tls: Sequence[TlsSummary] = ()) -> DomainState:
+    """The state of one domain from its timeline (``timeline()``, non-empty), its DMARC periods
+    and its latest TLS-RPT totals."""
     real = [c for c in history if c.real] or list(history)
     latest = real[-1]
     later = [c for c in history if not c.real and c.run.meta.at >= latest.run.meta.at and c is not latest]
@@ -234,7 +236,7 @@ def domain_state(history: Sequence[RunChange], periods: Sequence[DmarcSummary], 
         domain=latest.run.report.domain, latest=latest, whatif=whatif,
         trend=tuple(c.run.report.grade for c in real[-6:]), runs=len(history),
         days_since=max(0, (now - latest.run.meta.at).days), step=step, dmarc=state,
-        due=_due(real, whatif, state, step, now, rules),
+        due=_due(real, whatif, state, step, now, rules), tls=tuple(tls),
     )
 
 

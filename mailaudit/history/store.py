@@ -23,7 +23,7 @@ from types import TracebackType
 from mailaudit.history import schema
 from mailaudit.history.errors import HistoryError
 from mailaudit.history.rows import dmarc_from_rows, finding_row, report_from_rows, run_meta_from_row
-from mailaudit.history.types import DmarcSummary, RunMeta, StoredReport, StoredRun, TlsSummary, utc_text
+from mailaudit.history.types import DmarcSummary, RunMeta, StoredReport, StoredRun, TlsSummary, parse_utc, utc_text
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -232,6 +232,31 @@ class HistoryDB:
                 ).fetchall()
                 out.append(dmarc_from_rows(period[1:], sources))
             return out
+
+    def tls_of(self, domain: str) -> list[TlsSummary]:
+        """The TLS-RPT totals of ``domain`` from the latest ``reports --db`` that had any."""
+        with self._errors():
+            rows = self._conn.execute(
+                "SELECT domain, policy_type, begin_at, end_at, successful, failed, failures FROM tls_summaries "
+                "WHERE domain = ? AND ingest_id = (SELECT max(ingest_id) FROM tls_summaries WHERE domain = ?) "
+                "ORDER BY id", (domain.lower().rstrip("."), domain.lower().rstrip(".")),
+            ).fetchall()
+        return [_tls_from_row(r) for r in rows]
+
+
+def _tls_from_row(row: Sequence[object]) -> TlsSummary:
+    """(domain, policy_type, begin, end, successful, failed, failures)."""
+    try:
+        failures = json.loads(str(row[6]))
+        return TlsSummary(domain=str(row[0]), policy_type=str(row[1]),
+                          begin=parse_utc(str(row[2])) if row[2] is not None else None,
+                          end=parse_utc(str(row[3])) if row[3] is not None else None,
+                          successful=int(str(row[4])), failed=int(str(row[5])),
+                          failures=tuple((str(k), int(v)) for k, v in failures))
+    except (TypeError, ValueError) as err:
+        if isinstance(err, HistoryError):
+            raise
+        raise HistoryError(f"damaged history database: bad TLS-RPT row ({err})") from None
 
 
 def _insert_dmarc(conn: sqlite3.Connection, ingest_id: int, summary: DmarcSummary) -> None:

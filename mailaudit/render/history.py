@@ -125,6 +125,15 @@ def dmarc_json(state: DomainState) -> dict[str, Any]:
             "aligned_share": d.aligned_share, "ready": d.ready, "next_policy": d.next_policy}
 
 
+def tls_json(state: DomainState) -> dict[str, Any] | None:
+    """The latest TLS-RPT totals: sessions that succeeded and failed, per policy type."""
+    if not state.tls:
+        return None
+    return {"successful": sum(t.successful for t in state.tls), "failed": sum(t.failed for t in state.tls),
+            "policies": [{"policy_type": t.policy_type, "successful": t.successful, "failed": t.failed,
+                          "failures": [{"result_type": k, "count": n} for k, n in t.failures]} for t in state.tls]}
+
+
 def domain_json(state: DomainState, words: Words) -> dict[str, Any]:
     latest, report, say = state.latest, state.report, words.finding
     return {
@@ -135,7 +144,7 @@ def domain_json(state: DomainState, words: Words) -> dict[str, Any]:
         "since": utc_text(latest.since.meta.at) if latest.since else None,
         "fixed": [say(f) for f in latest.fixed], "new": [say(f) for f in latest.new],
         "unverified": [say(f) for f in latest.unverified],
-        "step": state.step, "plan": words.next_step(report), "dmarc": dmarc_json(state),
+        "step": state.step, "plan": words.next_step(report), "dmarc": dmarc_json(state), "tls": tls_json(state),
         "regressed": state.regressed,
         "due": [due_json(d, words) for d in state.due],
     }

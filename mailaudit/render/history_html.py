@@ -45,6 +45,14 @@ def _plan(state: DomainState, words: Words) -> dict[str, str] | None:
     return {"head": head, "title": show(step["title"], 300), "verify": show(step["verify"] or "", 600)}
 
 
+def _tls_text(state: DomainState, words: Words) -> str:
+    if not state.tls:
+        return ""
+    failed = sum(t.failed for t in state.tls)
+    total = failed + sum(t.successful for t in state.tls)
+    return words("tls_summary", {"failed": str(failed), "total": str(total)})
+
+
 def _domain_row(state: DomainState, words: Words) -> dict[str, Any]:
     latest, counts = state.latest, state.open_counts()
     ago = words("today") if state.days_since == 0 else words("days_ago", {"days": str(state.days_since)})
@@ -56,7 +64,8 @@ def _domain_row(state: DomainState, words: Words) -> dict[str, Any]:
         "at": _when(latest.run.meta.at), "ago": ago, "source": latest.run.meta.source,
         "first": latest.since is None, "fixed": [show(f.id, 100) for f in latest.fixed],
         "new": [show(f.id, 100) for f in latest.new], "unverified": [show(f.id, 100) for f in latest.unverified],
-        "dmarc": _dmarc_text(state, words), "step": words.step(state.step), "plan": _plan(state, words),
+        "dmarc": _dmarc_text(state, words), "tls": _tls_text(state, words), "step": words.step(state.step),
+        "plan": _plan(state, words),
         "regressed": state.regressed, "due": [_due_item(d, words) for d in state.due],
     }
 

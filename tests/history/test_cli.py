@@ -189,7 +189,9 @@ def test_stored_dmarc_reports_make_the_next_step_ready(capsys, tmp_path):
     db = tmp_path / "h.db"
     audit(capsys, db, "after")
     now = dt.datetime.now(dt.UTC)
-    doc = {"version": 1, "tls": [], "errors": [], "domains": [{
+    tls = [{"domain": DOMAIN, "policy_type": "sts", "successful": 990, "failed": 10,
+            "failures": [{"result_type": "certificate-expired", "count": 10}]}]
+    doc = {"version": 1, "errors": [], "tls": tls, "domains": [{
         "domain": DOMAIN, "reports": 20, "messages": 4000, "sources": [], "findings": [],
         "period": {"begin": (now - dt.timedelta(days=21)).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    "end": now.strftime("%Y-%m-%dT%H:%M:%SZ")},
@@ -201,6 +203,9 @@ def test_stored_dmarc_reports_make_the_next_step_ready(capsys, tmp_path):
     (row,) = json.loads(out)["domains"]
     assert row["dmarc"]["ready"] and row["dmarc"]["coverage_days"] == 21
     assert [d["kind"] for d in row["due"]] == ["step_ready"] and code == 0
+    assert (row["tls"]["failed"], row["tls"]["policies"][0]["failures"][0]["count"]) == (10, 10)
+    code, out, _ = cli(capsys, "portfolio", "--db", str(db), "--format", "html")
+    assert "TLS-RPT: 10 of 1000 TLS sessions failed" in out
 
 
 def schema_validator(name: str):
