@@ -227,3 +227,9 @@ def test_the_json_outputs_follow_their_schemas(capsys, tmp_path):
     schema_validator("history.schema.json").validate(doc)
     _, out, _ = cli(capsys, "portfolio", "--db", str(db), "--format", "json")
     schema_validator("portfolio.schema.json").validate(json.loads(out))
+
+
+def test_bad_usage_creates_no_database(capsys, tmp_path):
+    db = tmp_path / "new.db"
+    code, _, err = cli(capsys, "check", DOMAIN, "--offline", "--db", str(db))  # --offline without --zone
+    assert code == 2 and "--offline" in err and not db.exists()
