@@ -21,17 +21,23 @@ def tool_version() -> str:
 
 
 class RunRecorder:
-    """Opens the database before the audit (an unusable file stops the run before any work:
-    one line, exit 2) and stores the run in one transaction at the end, or nothing at all when
-    the run did not finish. Without ``--db`` every method does nothing."""
+    """``start()`` opens the database once the other options are valid and before the audit (an
+    unusable file stops the run before any work: one line, exit 2); ``commit()`` stores the run
+    in one transaction at the end, or nothing at all when the run did not finish. Without
+    ``--db`` every method does nothing."""
 
     def __init__(self, params: dict[str, Any], command: str) -> None:
         self.params = params
         self.command = command
         self.started = dt.datetime.now(dt.UTC).replace(microsecond=0)
         self.reports: list[StoredReport] = []
-        path = params.get("db")
-        self.db: HistoryDB | None = open_db(path) if path else None
+        self.db: HistoryDB | None = None
+
+    def start(self) -> None:
+        path = self.params.get("db")
+        if path:
+            self.db = open_db(path)
+            self.started = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     def __enter__(self) -> RunRecorder:
         return self
