@@ -99,6 +99,8 @@ def audit_options(func: F) -> F:
                      help="Colour in the table: auto means on a terminal, unless NO_COLOR is set."),
         click.option("-v", "--verbose", is_flag=True,
                      help="batch with the table: every domain's details, not only the ranked summary."),
+        click.option("--db", default=None, metavar="FILE",
+                     help="Also record this run in a SQLite history database (see `history`, `portfolio`)."),
     ])
 
 
