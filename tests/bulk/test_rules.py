@@ -40,3 +40,12 @@ def test_every_requirement_has_a_source_receiver_and_reply() -> None:
     assert all(r.sources for r in TABLE.receivers)
     for req in TABLE.requirements:
         assert req.rules and all(rule.reply and rule.scope in ("all", "bulk") for rule in req.rules)
+
+
+def test_docs_page_is_generated_from_the_table() -> None:
+    import pathlib
+
+    from mailaudit.bulk.doc import render
+
+    page = pathlib.Path(__file__).resolve().parents[2] / "docs" / "bulk-senders.md"
+    assert page.read_text(encoding="utf-8") == render(TABLE), "regenerate: python -m mailaudit.bulk.doc"
