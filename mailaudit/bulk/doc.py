@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .rules import Table, load
+from mailaudit.bulk.rules import Table, load
 
 HOW = {
     "dns": "from DNS (every `check`)",

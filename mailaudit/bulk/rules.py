@@ -49,7 +49,7 @@ class Table:
 
 def load(text: str | None = None) -> Table:
     if text is None:
-        text = resources.files(__package__).joinpath("requirements.toml").read_text(encoding="utf-8")
+        text = resources.files("mailaudit.bulk").joinpath("requirements.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     receivers = tuple(Receiver(k, str(v["name"]), str(v["since"]), tuple(map(str, v["sources"])))
                       for k, v in data["receiver"].items())

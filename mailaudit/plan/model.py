@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .facts import Record
+from mailaudit.plan.facts import Record
 
 Params = tuple[tuple[str, str], ...]
 

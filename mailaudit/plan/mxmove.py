@@ -13,10 +13,10 @@ of the extras and the lock.
 
 from __future__ import annotations
 
-from .facts import DomainFacts, MxHost, Record, SpfTerm, owner
-from .model import Proof, Step, Text
-from .providers import Filter
-from .spfmerge import LIMIT, replace
+from mailaudit.plan.facts import DomainFacts, MxHost, Record, SpfTerm, owner
+from mailaudit.plan.model import Proof, Step, Text
+from mailaudit.plan.providers import Filter
+from mailaudit.plan.spfmerge import LIMIT, replace
 
 LOW_TTL = 300
 MIN_RAISED_TTL = 3600

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from .facts import MxHost, Record, owner
+from mailaudit.errors import InputError
+from mailaudit.plan.facts import MxHost, Record, owner
 
 
-class ProviderError(ValueError):
-    """An unknown provider, a missing or unknown parameter, or a broken table entry."""
+class ProviderError(InputError):
+    """An unknown provider, a missing or unknown parameter, or a broken table entry (exit 2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ class Providers:
 def load(text: str | None = None) -> Providers:
     """The packaged table, or ``text`` (a TOML document of the same shape)."""
     if text is None:
-        text = resources.files(__package__).joinpath("providers.toml").read_text(encoding="utf-8")
+        text = resources.files("mailaudit.plan").joinpath("providers.toml").read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text)
         filters = {k: _filter(k, v) for k, v in data.get("filter", {}).items()}

@@ -5,10 +5,10 @@ order no message leaves through the relay before the relay is authorised and sig
 
 from __future__ import annotations
 
-from .facts import DomainFacts, Record, owner
-from .model import Proof, Step, Text
-from .providers import Relay
-from .spfmerge import LIMIT, Merge, add_include, costly
+from mailaudit.plan.facts import DomainFacts, Record, owner
+from mailaudit.plan.model import Proof, Step, Text
+from mailaudit.plan.providers import Relay
+from mailaudit.plan.spfmerge import LIMIT, Merge, add_include, costly
 
 
 def relay_steps(facts: DomainFacts, include: str, item: Relay | None, records: tuple[Record, ...],

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from .facts import DomainFacts, MxHost, owner
-from .model import Runbook, Step, Text
-from .mxmove import move_steps
-from .mxmove import risks as mx_risks
-from .providers import Filter, ProviderError, Providers, Relay, filter_hosts, relay_include, relay_records
-from .relay import relay_steps
-from .relay import risks as relay_risks
-from .simulate import apply
+from mailaudit.plan.facts import DomainFacts, MxHost, owner
+from mailaudit.plan.model import Runbook, Step, Text
+from mailaudit.plan.mxmove import move_steps
+from mailaudit.plan.mxmove import risks as mx_risks
+from mailaudit.plan.providers import Filter, ProviderError, Providers, Relay, filter_hosts, relay_include, relay_records
+from mailaudit.plan.relay import relay_steps
+from mailaudit.plan.relay import risks as relay_risks
+from mailaudit.plan.simulate import apply
 
 
 def target_of(spec: str, providers: Providers, domain: str, params: Mapping[str, str]

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from .facts import DomainFacts, MxFacts, MxHost, Record, SpfFacts, SpfTerm, owner
-from .model import Proof, Runbook, Text
-from .spfmerge import LIMIT
+from mailaudit.plan.facts import DomainFacts, MxFacts, MxHost, Record, SpfFacts, SpfTerm, owner
+from mailaudit.plan.model import Proof, Runbook, Text
+from mailaudit.plan.spfmerge import LIMIT
 
 _DNS_TERMS = ("include", "a", "mx", "ptr", "exists")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .facts import SpfFacts, SpfTerm
+from mailaudit.plan.facts import SpfFacts, SpfTerm
 
 LIMIT = 10
 

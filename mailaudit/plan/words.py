@@ -1,18 +1,18 @@
-"""The plan's texts in the reader's language (``text/<lang>.toml``), and the command that proves
-each proof. Callers load ``Words`` once per run; nothing is cached at module level.
+"""The plan's words in the reader's language (``[_words.plan_<group>]`` of ``plan/catalogue/<lang>.toml``,
+through the one catalogue mechanism), and the command that proves each proof. Callers load
+``Words`` once per run; nothing is cached at module level.
 """
 
 from __future__ import annotations
 
 import string
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 
-from .model import Proof, Text
+from mailaudit.catalogue import Catalogue
+from mailaudit.plan.model import Proof, Text
 
-LANGUAGES = ("en", "id")
+GROUPS = ("step", "why", "action", "lock", "wait", "risk", "note", "check", "proof", "ui")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +43,13 @@ def _format(template: str, values: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def load(lang: str = "en") -> Words:
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
-    raw = resources.files(__package__).joinpath("text", f"{lang}.toml").read_text(encoding="utf-8")
+def load(lang: str = "en", catalogue: Catalogue | None = None) -> Words:
+    """``InputError`` for an unknown language (from the catalogue)."""
+    catalogue = catalogue if catalogue is not None and catalogue.lang == lang else Catalogue.load(lang)
     table: dict[str, str] = {}
-    for group, entries in tomllib.loads(raw).items():
-        for name, template in entries.items():
-            table[f"plan.{group}.{name}"] = str(template)
+    for group in GROUPS:
+        for name, template in catalogue.words(f"plan_{group}").items():
+            table[f"plan.{group}.{name}"] = template
     return Words(lang, table)
 
 

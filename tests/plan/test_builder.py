@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+
 from mailaudit.plan.facts import DmarcFacts, DomainFacts, MxFacts, MxHost, SpfFacts, SpfTerm
 from mailaudit.plan.providers import ProviderError, load
 from mailaudit.plan.runbook import build
