@@ -69,3 +69,6 @@ main_group.add_command(fix_cmd.fix)
 from mailaudit.cli.spf_cmd import spf as spf_command  # noqa: E402
 
 main_group.add_command(spf_command)
+from mailaudit.cli.plan_cmd import plan as plan_command  # noqa: E402
+
+main_group.add_command(plan_command)

@@ -176,7 +176,8 @@ async def _tcp(server: Server, tail: bytes) -> bytes:
 def to_answer(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes) -> Answer:
     """An Answer from a response, parsing only its answer section and following CNAMEs there."""
     try:
-        records = _answer_section(wire)
+        ttls: dict[tuple[dns.name.Name, int], int] = {}
+        records = _answer_section(wire, ttls)
     except (dns.exception.DNSException, ValueError, struct.error, IndexError) as err:
         return failure(name, rdtype, f"malformed answer: {type(err).__name__}")
     cnames: list[dns.name.Name] = []
@@ -184,7 +185,8 @@ def to_answer(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes)
     for _ in range(16):
         found = records.get((current, rdtype))
         if found:
-            return Answer(name, rdtype, Outcome.ANSWER, tuple(dict.fromkeys(found)), tuple(cnames))
+            ttl = ttls.get((current, rdtype))
+            return Answer(name, rdtype, Outcome.ANSWER, tuple(dict.fromkeys(found)), tuple(cnames), ttl=ttl)
         alias = records.get((current, dns.rdatatype.CNAME))
         if not alias or rdtype == dns.rdatatype.CNAME:
             break
@@ -202,7 +204,9 @@ def to_answer(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes)
     return Answer(name, rdtype, Outcome.NODATA, cnames=tuple(cnames))
 
 
-def _answer_section(wire: bytes) -> dict[tuple[dns.name.Name, int], list[dns.rdata.Rdata]]:
+def _answer_section(wire: bytes, ttls: dict[tuple[dns.name.Name, int], int] | None = None
+                    ) -> dict[tuple[dns.name.Name, int], list[dns.rdata.Rdata]]:
+    """The answer section's records by (owner, type); ``ttls`` (if given) gets each RRset's TTL."""
     parser = dns.wire.Parser(wire, 12)
     for _ in range(struct.unpack_from("!H", wire, 4)[0]):  # skip the question section
         parser.get_name(decompress=True)
@@ -210,7 +214,9 @@ def _answer_section(wire: bytes) -> dict[tuple[dns.name.Name, int], list[dns.rda
     records: dict[tuple[dns.name.Name, int], list[dns.rdata.Rdata]] = {}
     for _ in range(struct.unpack_from("!H", wire, 6)[0]):
         owner = parser.get_name(decompress=True)
-        rtype, rclass, _ttl, rdlen = parser.get_struct("!HHIH")
+        rtype, rclass, ttl, rdlen = parser.get_struct("!HHIH")
+        if ttls is not None:
+            ttls[(owner, rtype)] = min(ttl, ttls.get((owner, rtype), ttl))
         with parser.restrict_to(rdlen):
             rdata = dns.rdata.from_wire_parser(rclass, rtype, parser)
         records.setdefault((owner, rtype), []).append(rdata)
