@@ -39,8 +39,8 @@ def plan(domain: str, mx_to: str | None, relay: str | None, params: tuple[str, .
          lang: str, **dns_params: Any) -> int:
     """Write the runbook for moving DOMAIN's MX to a filter and/or adding a relay, verified step by step.
 
-    Exit 0; 1 when the plan is blocked or its self-check finds a problem; 3 when a lookup could
-    not complete; 2 for bad usage.
+    Exit 0; 1 when its self-check finds a problem or no safe record exists (SPF over 10 lookups);
+    3 when a lookup could not complete; 2 for bad usage.
     """
     if mx_to is None and relay is None:
         raise InputError("plan: give --mx-to HOSTS|PROVIDER and/or --relay INCLUDE|PROVIDER")
@@ -59,9 +59,11 @@ def plan(domain: str, mx_to: str | None, relay: str | None, params: tuple[str, .
                   outcome.statuses, outcome.problems, outcome.new_findings)
     render = {"text": runbook_text, "zone": runbook_zone, "json": runbook_json}[fmt]
     sys.stdout.write(render(outcome.book, load_words(lang, catalogue), shown))
-    if outcome.book.blocked or outcome.problems or outcome.new_findings:
+    if outcome.problems or outcome.new_findings:
         return int(ExitCode.FINDINGS)
-    return int(ExitCode.INCOMPLETE if outcome.incomplete else ExitCode.OK)
+    if outcome.incomplete:  # a lookup failed: the plan could not tell, whatever else it says
+        return int(ExitCode.INCOMPLETE)
+    return int(ExitCode.FINDINGS if outcome.book.blocked else ExitCode.OK)
 
 
 def _params(items: tuple[str, ...]) -> dict[str, str]:
