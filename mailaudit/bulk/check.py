@@ -60,7 +60,8 @@ def _add(ctx: AuditContext, out: Collector, table: Table, verdict: Verdict) -> N
     replies = ", ".join(dict.fromkeys(r for req in verdict.unmet if (r := reply(table, rid, req))))
     unknown = ", ".join(words.get(req, req) for req in verdict.unknown)
     evidence = [f"{req}: {reply(table, rid, req)}" for req in verdict.unmet]
-    out.add("bulk.requirement.unmet", rid, variant="unknown" if unknown else "default", evidence=evidence, receiver=verdict.receiver.name, unmet=unmet,
+    out.add("bulk.requirement.unmet", rid, variant="unknown" if unknown else "default", evidence=evidence,
+            receiver=verdict.receiver.name, unmet=unmet,
             replies=replies, unknown=unknown)
 
 

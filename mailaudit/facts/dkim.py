@@ -39,7 +39,7 @@ async def _collect(ctx: AuditContext) -> DkimKeys:
     parent = await ctx.query(base, "TXT")
     if parent.outcome is Outcome.NXDOMAIN:
         return DkimKeys(True)
-    names = []
+    names: list[tuple[str, dns.name.Name]] = []
     for selector in selectors(ctx.options.dkim_selectors):
         try:
             names.append((selector.name, dns.name.from_text(selector.name, origin=base)))
@@ -49,7 +49,7 @@ async def _collect(ctx: AuditContext) -> DkimKeys:
     complete = parent.ok and all(a.ok for a in answers)
     usable: list[str] = []
     weak = False
-    for (selector, _), answer in zip(names, answers, strict=True):
+    for (label, _), answer in zip(names, answers, strict=True):
         for text in answer.texts():
             if not looks_like_dkim(text):
                 continue
@@ -58,6 +58,6 @@ async def _collect(ctx: AuditContext) -> DkimKeys:
             except RecordSyntaxError:
                 continue
             if info.usable:
-                usable.append(selector)
+                usable.append(label)
                 weak = weak or (info.kind == "rsa" and 0 < info.bits < MIN_RSA)
     return DkimKeys(complete, tuple(dict.fromkeys(usable)), weak)

@@ -26,7 +26,6 @@ from mailaudit.plan.runbook import build, relay_of
 from mailaudit.plan.simulate import self_check, verify
 from mailaudit.spf.evaluate import check_host_async
 
-
 AUDITED = ("mx", "spf", "dmarc", "dkim")  # what the plan changes; blocklists and probes say nothing about it
 
 

@@ -49,7 +49,8 @@ def test_own_server_moving_to_a_two_host_filter_with_a_one_day_ttl(dns_server: A
     assert [r["value"] for r in steps["switch"]["publish"]] == ["10 mx1.filter.relaycloud.example.",
                                                                 "20 mx2.filter.relaycloud.example."]
     assert steps["lock"]["verify"][0]["command"] == "mailaudit check tokobaju.example --smtp"
-    assert steps["prepare"]["publish"][0]["value"] == "v=spf1 a:mail.tokobaju.example include:spf.relaycloud.example -all"
+    assert steps["prepare"]["publish"][0]["value"] == \
+        "v=spf1 a:mail.tokobaju.example include:spf.relaycloud.example -all"
     assert steps["raise_ttl"]["publish"][0]["ttl"] == 86400
     assert out["self_check"] == {"ok": True, "problems": [], "new_findings": []}
     assert set(out) >= {"version", "domain", "lang", "notes", "steps"}  # the fix plan's shape
