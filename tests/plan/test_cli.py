@@ -106,3 +106,16 @@ def test_bad_usage_is_one_line_exit_2(args: list[str]) -> None:
     result = run_cli("plan", *args, "--offline", "--zone", "examples/zones")
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_docs_show_the_current_plan_of_the_shipped_example() -> None:
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", "import sys; from mailaudit.cli import main; sys.exit(main())",
+                             "plan", "batikmurni.example", "--mx-to", "relaycloud", "--relay", "relaycloud",
+                             "--offline", "--zone", "examples/zones"], capture_output=True, text=True, cwd=root,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    shown = "\n".join(("    " + line) if line else "" for line in result.stdout.rstrip("\n").split("\n"))
+    assert shown in (root / "docs" / "plan.md").read_text(encoding="utf-8")
