@@ -9,6 +9,7 @@ an absent record.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 
 from mailaudit.context import AuditContext
 from mailaudit.dkim.record import analyse_key, looks_like_dkim, parse_dkim
@@ -18,7 +19,7 @@ from mailaudit.facts.dmarc import dmarc_facts
 from mailaudit.facts.mx import mx_facts
 from mailaudit.facts.spf import spf_facts
 from mailaudit.plan.facts import DkimFacts, DmarcFacts, DomainFacts, MxFacts, MxHost, SpfFacts, SpfTerm, owner
-from mailaudit.spf.tree import NodeInfo, build_tree, fetch_node
+from mailaudit.spf.tree import NodeInfo, authorised_networks, build_tree, fetch_node
 
 
 async def gather(ctx: AuditContext, include: str = "", selectors: tuple[str, ...] = ()) -> DomainFacts:
@@ -73,6 +74,24 @@ async def include_cost(ctx: AuditContext, include: str) -> int | None:
     if any(n.info.problem in ("failed", "missing", "multiple", "syntax", "invalid") for n in tree.walk()):
         return None
     return 1 + tree.total_lookups
+
+
+async def include_addresses(ctx: AuditContext, include: str) -> tuple[str, ...]:
+    """One address of the first IPv4 and the first IPv6 network the include authorises (for the
+    self-check: do the relay's addresses pass SPF once the plan is applied)."""
+    if not include:
+        return ()
+
+    async def fetch(domain: str) -> NodeInfo:
+        return await ctx.shared(("spf.node", domain), lambda: fetch_node(ctx.resolver, domain))
+
+    v4, v6 = authorised_networks(await build_tree(include, fetch))
+    out: list[str] = []
+    for networks in (v4, v6):
+        if networks:
+            network = ipaddress.ip_network(networks[0], strict=False)
+            out.append(str(network[1] if network.num_addresses > 2 else network[0]))
+    return tuple(out)
 
 
 async def _dmarc(ctx: AuditContext) -> DmarcFacts:

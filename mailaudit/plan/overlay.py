@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import dns.exception
 import dns.name
 import dns.rdata
 import dns.rdataclass
@@ -24,7 +25,7 @@ def _rdata(rtype: str, value: str) -> dns.rdata.Rdata:
     if rtype == "TXT":
         chunks = [value[i : i + 255] for i in range(0, len(value), 255)] or [""]
         value = " ".join('"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in chunks)
-    return dns.rdata.from_text(dns.rdataclass.IN, rtype, value, origin=dns.name.root)
+    return dns.rdata.from_text(dns.rdataclass.IN, rtype, value, origin=dns.name.root, relativize=False)
 
 
 def _present(rtype: str, rdata: dns.rdata.Rdata) -> str:
@@ -49,7 +50,16 @@ async def final_rrsets(book: Runbook, base: Resolver) -> dict[Key, tuple[dns.rda
             values = state[(owner(record.name), record.type)]
             if record.value not in values:
                 values.append(record.value)
-    return {key: tuple(_rdata(key[1], v) for v in values) for key, values in state.items()}
+    out: dict[Key, tuple[dns.rdata.Rdata, ...]] = {}
+    for key, values in state.items():
+        rdatas = []
+        for value in values:
+            try:
+                rdatas.append(_rdata(key[1], value))
+            except (dns.exception.DNSException, ValueError):
+                continue  # not a valid record: the audit after the overlay then sees it missing
+        out[key] = tuple(rdatas)
+    return out
 
 
 class Overlay:
@@ -60,11 +70,16 @@ class Overlay:
         self._rrsets = dict(rrsets)
 
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
-        key = (name.to_text().lower(), dns.rdatatype.to_text(rdtype))
-        found = self._rrsets.get(key)
-        if found is None:
-            return await self._base.query(name, rdtype)
-        return Answer(name, rdtype, Outcome.ANSWER if found else Outcome.NODATA, found)
+        owner_text = name.to_text().lower()
+        found = self._rrsets.get((owner_text, dns.rdatatype.to_text(rdtype)))
+        if found is not None:
+            return Answer(name, rdtype, Outcome.ANSWER if found else Outcome.NODATA, found)
+        alias = self._rrsets.get((owner_text, "CNAME"))
+        if alias and rdtype != dns.rdatatype.CNAME:  # a CNAME the plan publishes: follow it as a server would
+            target: dns.name.Name = alias[0].target  # type: ignore[attr-defined]
+            rest = await self._base.query(target, rdtype)
+            return Answer(name, rdtype, rest.outcome, rest.rdatas, (target, *rest.cnames), rest.error, rest.ttl)
+        return await self._base.query(name, rdtype)
 
 
 async def overlay_resolver(book: Runbook, base: Resolver) -> Resolver:

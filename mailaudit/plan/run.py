@@ -18,7 +18,7 @@ from mailaudit.engine import Auditor
 from mailaudit.model import DomainReport, Severity
 from mailaudit.options import AuditOptions
 from mailaudit.plan.facts import DomainFacts
-from mailaudit.plan.gather import gather
+from mailaudit.plan.gather import gather, include_addresses
 from mailaudit.plan.model import Runbook, Text
 from mailaudit.plan.overlay import overlay_resolver
 from mailaudit.plan.providers import Providers, relay_records
@@ -59,6 +59,7 @@ async def plan_run(domain: str, resolver: Resolver, providers: Providers, mx_to:
     options = AuditOptions(dkim_selectors=selectors, dnsbl=False, checks=AUDITED)
     ctx = AuditContext(domain, resolver, options, catalogue)
     facts = await gather(ctx, include, selectors)
+    samples = samples or await include_addresses(ctx, include)
     book = build(facts, providers, mx_to, relay, params)
     problems = list(self_check(facts, book))
     before = await Auditor(resolver, options, catalogue).audit(domain)

@@ -27,10 +27,18 @@ def target_of(spec: str, providers: Providers, domain: str, params: Mapping[str,
         item = providers.filters[key]
         return filter_hosts(item, domain, params), item
     hosts = [h.strip() for h in spec.split(",") if h.strip()]
-    if not hosts or any("." not in h or any(c.isspace() for c in h) for h in hosts):
+    if not hosts or not all(host_name(h) for h in hosts):
         known = ", ".join(sorted(providers.filters))
         raise ProviderError(f"--mx-to: not a provider ({known}) nor host names: {spec!r}")
     return tuple(MxHost(10 * (i + 1), owner(h)) for i, h in enumerate(hosts)), _known_filter(hosts, providers, domain)
+
+
+def host_name(text: str) -> bool:
+    """A DNS host name: at least two labels of letters, digits, '-' and '_' (1-63 each), 253 in all."""
+    labels = text.lower().rstrip(".").split(".")
+    allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+    return (len(labels) >= 2 and len(text) <= 253
+            and all(0 < len(label) <= 63 and set(label) <= allowed for label in labels))
 
 
 def _known_filter(hosts: list[str], providers: Providers, domain: str) -> Filter | None:
@@ -48,7 +56,7 @@ def relay_of(spec: str, providers: Providers, domain: str, params: Mapping[str, 
         item = providers.relays[key]
         return relay_include(item, domain, params), item
     include = key.removeprefix("include:").rstrip(".")
-    if "." not in include or any(c.isspace() or c in ":=/" for c in include):
+    if not host_name(include):
         known = ", ".join(sorted(providers.relays))
         raise ProviderError(f"--relay: not a provider ({known}) nor an SPF include domain: {spec!r}")
     return include, None

@@ -168,3 +168,11 @@ def test_duplicate_include_dropped_before_anything_else() -> None:
                 {"include:a.example": 4, "include:b.example": 2})
     merge = add_include(facts, "c.example", 1)
     assert [d.reason for d in merge.drops] == ["duplicate"] and merge.lookups == 7 and not merge.over
+
+
+@pytest.mark.parametrize("spec", ["mx1.example.net,mx\x1b.example.net", "a" * 64 + ".example", "-x", "host"])
+def test_hostile_host_names_are_refused(spec: str) -> None:
+    with pytest.raises(ProviderError):
+        build(own_server(), PROVIDERS, mx_to=spec)
+    with pytest.raises(ProviderError):
+        build(own_server(), PROVIDERS, relay=spec)

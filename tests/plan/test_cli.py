@@ -119,3 +119,20 @@ def test_docs_show_the_current_plan_of_the_shipped_example() -> None:
     assert result.returncode == 0, result.stderr
     shown = "\n".join(("    " + line) if line else "" for line in result.stdout.rstrip("\n").split("\n"))
     assert shown in (root / "docs" / "plan.md").read_text(encoding="utf-8")
+
+
+def test_relay_given_as_an_include_is_checked_with_its_own_addresses(dns_server: Any) -> None:
+    server = dns_server(ZONES)
+    code, out = plan_json(server, "tokobaju.example", "--relay", "include:_spf.esp.example", "--verify")
+    assert code == 0 and out["self_check"]["ok"], out["self_check"]
+    spf = next(s for s in out["steps"] if s["phase"] == "spf")
+    assert spf["publish"][0]["value"] == "v=spf1 mx include:spf.relaycloud.example include:_spf.esp.example -all"
+    assert [v["status"] for v in spf["verify"]] == ["pending", "done"]  # not included yet; within 10 already
+
+
+def test_a_mistyped_filter_host_fails_the_self_check(dns_server: Any) -> None:
+    server = dns_server(ZONES)
+    code, out = plan_json(server, "tokobaju.example", "--mx-to", "mx1.fitler.relaycloud.example")
+    assert code == 1 and not out["self_check"]["ok"]
+    assert {"id": "mx.host.unresolvable", "severity": "high", "subject": "mx1.fitler.relaycloud.example"} in \
+        out["self_check"]["new_findings"]
