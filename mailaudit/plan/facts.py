@@ -29,6 +29,12 @@ class Record:
 class MxHost:
     preference: int
     host: str  # owner form (trailing dot)
+    alias: str = field(default="", compare=False)  # the CNAME target when the MX name is an alias
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The host and its alias target, without the trailing dot."""
+        return frozenset(n.rstrip(".") for n in (self.host, self.alias) if n)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,8 @@ async def _mx(ctx: AuditContext) -> MxFacts:
     answer = facts.answer
     if answer.outcome is Outcome.ERROR:
         return MxFacts(error=answer.describe())
-    hosts = tuple(MxHost(h.preference, owner(h.name.to_text())) for h in facts.hosts)
+    hosts = tuple(MxHost(h.preference, owner(h.name.to_text()), owner(h.cname.to_text()) if h.cname else "")
+                  for h in facts.hosts)
     return MxFacts(hosts, answer.ttl)
 
 

@@ -71,12 +71,13 @@ def _spf_keep_origin(facts: DomainFacts, extras: tuple[MxHost, ...]
     if not bare or not extras or spf.record is None:
         return (), (), ()
     already = {t.argument for t in spf.terms if t.mechanism == "a"}
-    named = tuple(SpfTerm(f"a:{h.host.rstrip('.')}", 1) for h in sorted(extras) if h.host.rstrip(".") not in already)
+    named = tuple(SpfTerm(f"a:{h.host.rstrip('.')}", 1) for h in sorted(extras) if not h.names & already)
     terms = replace(spf.terms, bare[0].text, named)
     if sum(t.lookups for t in terms) > LIMIT:
         return (), (), (Text.of("plan.why.spf_mx_over", hosts=", ".join(t.text for t in named)),)
     value = " ".join(("v=spf1", *(t.text for t in terms)))
-    why = Text.of("plan.why.spf_mx", hosts=", ".join(t.text for t in named))
+    why = Text.of("plan.why.spf_mx", hosts=", ".join(t.text for t in named)) if named else \
+        Text.of("plan.why.spf_mx_named", term=bare[0].text, hosts=", ".join(sorted(h.host.rstrip(".") for h in extras)))
     return ((Record(owner(facts.domain), "TXT", value, spf.ttl),),
             (Record(owner(facts.domain), "TXT", spf.record, spf.ttl),), (why,))
 

@@ -84,8 +84,10 @@ def _lost_senders(before: DomainFacts, after: DomainFacts, book: Runbook) -> lis
     by the origin hosts (``a:``) in the same plan."""
     kept = {t.text.lower() for t in after.spf.terms}
     dropped = {d.lower() for d in book.drops}
-    named_origin = any(t.mechanism == "a" and t.text.lower() not in {x.text.lower() for x in before.spf.terms}
-                       for t in after.spf.terms)
+    named = {t.argument for t in after.spf.terms if t.mechanism == "a"}
+    target = {h for _, h in book.mx_to}
+    leaving = [h for h in before.mx.hosts if h.host not in target]
+    named_origin = bool(book.mx_to) and all(h.names & named for h in leaving)
     out: list[Text] = []
     for term in before.spf.terms:
         text = term.text.lower()

@@ -176,3 +176,18 @@ def test_hostile_host_names_are_refused(spec: str) -> None:
         build(own_server(), PROVIDERS, mx_to=spec)
     with pytest.raises(ProviderError):
         build(own_server(), PROVIDERS, relay=spec)
+
+
+def test_backup_mx_aliased_to_a_host_spf_already_names_drops_mx_and_says_why() -> None:
+    facts = DomainFacts(
+        "batikmurni.example",
+        MxFacts((MxHost(10, "mx1.filter.relaycloud.example."), MxHost(20, "mx2.filter.relaycloud.example."),
+                 MxHost(30, "mail.batikmurni.example.", "cpanel.batikmurni.example.")), 3600),
+        spf("v=spf1 include:spf.relaycloud.example a:cpanel.batikmurni.example mx ~all",
+            {"include:spf.relaycloud.example": 1, "a:cpanel.batikmurni.example": 1, "mx": 1}),
+    )
+    book = build(facts, PROVIDERS, mx_to="relaycloud")
+    step = book.steps[0]
+    assert [r.value for r in step.publish] == ["v=spf1 include:spf.relaycloud.example a:cpanel.batikmurni.example ~all"]
+    assert "plan.why.spf_mx_named" in [w.key for w in step.why]
+    assert self_check(facts, book) == ()
