@@ -39,7 +39,7 @@ def plan(domain: str, mx_to: str | None, relay: str | None, params: tuple[str, .
          lang: str, **dns_params: Any) -> int:
     """Write the runbook for moving DOMAIN's MX to a filter and/or adding a relay, verified step by step.
 
-    Exit 0; 1 when its self-check finds a problem or no safe record exists (SPF over 10 lookups);
+    Exit 0; 1 when its self-check finds a problem or the plan is blocked (no safe SPF record);
     3 when a lookup could not complete; 2 for bad usage.
     """
     if mx_to is None and relay is None:

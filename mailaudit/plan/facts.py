@@ -84,6 +84,7 @@ class SpfFacts:
     terms: tuple[SpfTerm, ...] = ()  # after v=spf1, in order
     ttl: int | None = None
     error: str = ""  # lookup failed, several records, syntax error...
+    failed: bool = False  # the error is a failed lookup (could not tell), not an unusable record
 
     @property
     def lookups(self) -> int:
@@ -119,6 +120,7 @@ class DomainFacts:
     dkim: DkimFacts = field(default_factory=DkimFacts)
     include_lookups: tuple[tuple[str, int], ...] = ()  # (include target, lookups of its subtree incl. itself)
     origin_addresses: tuple[str, ...] = ()  # addresses of the current MX hosts (the origin to lock)
+    include_failed: bool = False  # a lookup of the relay's include tree failed (could not tell its cost)
 
     def include_cost(self, target: str) -> int | None:
         want = target.lower().rstrip(".")

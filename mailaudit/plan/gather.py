@@ -23,11 +23,11 @@ from mailaudit.spf.tree import NodeInfo, authorised_networks, build_tree, fetch_
 
 
 async def gather(ctx: AuditContext, include: str = "", selectors: tuple[str, ...] = ()) -> DomainFacts:
-    mx, spf, dmarc, dkim, cost = await asyncio.gather(
+    mx, spf, dmarc, dkim, (cost, failed) = await asyncio.gather(
         _mx(ctx), _spf(ctx), _dmarc(ctx), _dkim(ctx, selectors), include_cost(ctx, include))
     costs = ((include, cost),) if include and cost is not None else ()
     facts = await mx_facts(ctx)
-    return DomainFacts(ctx.domain, mx, spf, dmarc, dkim, costs, facts.addresses)
+    return DomainFacts(ctx.domain, mx, spf, dmarc, dkim, costs, facts.addresses, failed)
 
 
 async def _mx(ctx: AuditContext) -> MxFacts:
@@ -45,7 +45,7 @@ async def _spf(ctx: AuditContext) -> SpfFacts:
     tree = facts.tree
     if tree is None or not facts.complete:
         failed = [n.info.error for n in tree.walk() if n.info.problem == "failed"] if tree else []
-        return SpfFacts(error="; ".join(failed) or "the SPF lookups could not complete")
+        return SpfFacts(error="; ".join(failed) or "the SPF lookups could not complete", failed=True)
     info = tree.info
     if info.problem == "missing":
         return SpfFacts()
@@ -62,19 +62,20 @@ async def _txt_ttl(ctx: AuditContext) -> int | None:
     return answer.ttl
 
 
-async def include_cost(ctx: AuditContext, include: str) -> int | None:
-    """Lookups ``include:<include>`` costs: 1 for itself plus its whole subtree; None when the
-    include has no usable SPF record or could not be read."""
+async def include_cost(ctx: AuditContext, include: str) -> tuple[int | None, bool]:
+    """Lookups ``include:<include>`` costs: 1 for itself plus its whole subtree (None when the
+    include has no usable SPF record or could not be read), and whether a lookup failed."""
     if not include:
-        return None
+        return None, False
 
     async def fetch(domain: str) -> NodeInfo:
         return await ctx.shared(("spf.node", domain), lambda: fetch_node(ctx.resolver, domain))
 
     tree = await build_tree(include, fetch)
-    if any(n.info.problem in ("failed", "missing", "multiple", "syntax", "invalid") for n in tree.walk()):
-        return None
-    return 1 + tree.total_lookups
+    failed = any(n.info.problem == "failed" or n.info.failures for n in tree.walk())
+    if failed or any(n.info.problem in ("missing", "multiple", "syntax", "invalid") for n in tree.walk()):
+        return None, failed
+    return 1 + tree.total_lookups, False
 
 
 async def include_addresses(ctx: AuditContext, include: str) -> tuple[str, ...]:

@@ -67,7 +67,8 @@ async def plan_run(domain: str, resolver: Resolver, providers: Providers, mx_to:
     after = await Auditor(after_resolver, options, catalogue).audit(domain)
     problems.extend(await _relay_passes(book, after_resolver, samples))
     statuses = _statuses(book, facts) if check else None
-    incomplete = bool(facts.mx.error or facts.spf.error or facts.dmarc.error or facts.dkim.error or before.errors)
+    incomplete = bool(facts.mx.error or facts.spf.failed or facts.dmarc.error or facts.dkim.error
+                      or facts.include_failed or before.errors)
     return Outcome(book, facts, tuple(problems), _new_findings(before, after), statuses, incomplete)
 
 

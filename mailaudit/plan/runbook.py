@@ -87,7 +87,9 @@ def build(facts: DomainFacts, providers: Providers, mx_to: str | None = None, re
         risks.extend(relay_part[1])
         notes.extend(relay_part[2])
     numbered = tuple(replace(s, number=i) for i, s in enumerate(steps, 1))
-    blocked = bool(facts.mx.error and mx_to) or any(s.phase == "spf" and not s.publish for s in steps)
+    blocked = (bool(facts.mx.error and mx_to) or bool(facts.spf.error and relay)
+               or any(s.phase == "spf" and not s.publish for s in steps)
+               or any(n.key == "plan.note.include_unknown" for n in notes))
     return replace(book, steps=numbered, risks=tuple(risks), notes=tuple(notes), blocked=blocked)
 
 

@@ -35,6 +35,15 @@ class Shown:
     audit: Sequence[tuple[str, str, str]] = ()  # new findings above low after the overlay: (id, severity, subject)
 
 
+def next_step(book: Runbook, shown: Shown) -> int | None:
+    """With ``--verify``: the first step with a DNS proof still pending (the ones before it are
+    done, or need the check by hand they name); None without ``--verify`` or when none is pending."""
+    if shown.statuses is None:
+        return None
+    return next((s.number for s in book.steps
+                 if any(shown.statuses.get((s.number, i)) == "pending" for i in range(len(s.proofs)))), None)
+
+
 def _record(record: Record) -> dict[str, Any]:
     return {"name": record.name, "type": record.type, "value": record.value, "ttl": record.ttl}
 
@@ -53,6 +62,7 @@ def runbook_dict(book: Runbook, words: Words, shown: Shown) -> dict[str, Any]:
         "relay": {"include": book.relay_include, "provider": book.relay or None} if book.relay_include else None,
         "provider": book.provider or None,
         "blocked": book.blocked,
+        "next_step": next_step(book, shown),
         "notes": [words(n) for n in book.notes],
         "risks": [words(r) for r in book.risks],
         "self_check": {"ok": not shown.problems and not shown.audit, "problems": [words(p) for p in shown.problems],
@@ -104,6 +114,8 @@ def runbook_text(book: Runbook, words: Words, shown: Shown) -> str:
     if book.blocked:
         lines.append(f"! {words.ui('blocked')}")
     lines.extend(f"! {_esc(n)}" for n in data["notes"])
+    if data["next_step"] is not None:
+        lines.append(words.ui("next_step", step=data["next_step"]))
     if not book.steps:
         lines.append(words.ui("nothing"))
     for step, sd in zip(book.steps, data["steps"], strict=True):

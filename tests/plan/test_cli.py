@@ -45,6 +45,7 @@ def test_own_server_moving_to_a_two_host_filter_with_a_one_day_ttl(dns_server: A
                                 "ttl": 86400}]
     assert lower["publish"][0]["ttl"] == 300 and lower["wait_seconds"] == 86400
     assert lower["verify"][0]["status"] == "pending"  # read from DNS: the TTL is still a day
+    assert out["next_step"] == lower["step"] == 2
     assert "--verify" in lower["verify"][0]["command"]
     assert [r["value"] for r in steps["switch"]["publish"]] == ["10 mx1.filter.relaycloud.example.",
                                                                 "20 mx2.filter.relaycloud.example."]
@@ -136,3 +137,21 @@ def test_a_mistyped_filter_host_fails_the_self_check(dns_server: Any) -> None:
     assert code == 1 and not out["self_check"]["ok"]
     assert {"id": "mx.host.unresolvable", "severity": "high", "subject": "mx1.fitler.relaycloud.example"} in \
         out["self_check"]["new_findings"]
+
+
+def test_hostile_records_reach_no_terminal_unescaped(dns_server: Any) -> None:
+    server = dns_server(ZONES)
+    server.add("evil.tokobaju.example", "MX", "10 mail.tokobaju.example.")
+    server.add("evil.tokobaju.example", "TXT", '"v=spf1 include:\\027[31mred.example \\007 -all"')
+    result = run_cli("plan", "evil.tokobaju.example", "--relay", "relaycloud", "--nameserver", server.address)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout and result.returncode in (0, 1, 3)
+    assert "Traceback" not in result.stderr
+
+
+def test_relay_include_unanswered_exits_3_missing_exits_1(dns_server: Any) -> None:
+    server = dns_server(ZONES)
+    server.timeout("_n1.esp.example", "TXT")
+    code, out = plan_json(server, "tokobaju.example", "--relay", "_spf.esp.example")
+    assert code == 3 and out["blocked"] and not any(s["phase"] == "spf" for s in out["steps"])
+    code, out = plan_json(server, "tokobaju.example", "--relay", "_nothing.esp.example")
+    assert code == 1 and out["blocked"]
