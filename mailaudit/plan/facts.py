@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 
 def owner(name: str) -> str:
-    """A DNS owner name in the form the plan prints: lower case, one trailing dot."""
+    """A DNS owner name in the form the plan prints: lower case, one trailing dot (the root: ``.``)."""
     return name.strip().lower().rstrip(".") + "."
 
 

@@ -37,6 +37,8 @@ async def _mx(ctx: AuditContext) -> MxFacts:
         return MxFacts(error=answer.describe())
     hosts = tuple(MxHost(h.preference, owner(h.name.to_text()), owner(h.cname.to_text()) if h.cname else "")
                   for h in facts.hosts)
+    if facts.null:  # RFC 7505 "0 .": removed with the switch like any other MX record
+        hosts = (*hosts, MxHost(0, "."))
     return MxFacts(hosts, answer.ttl)
 
 

@@ -22,6 +22,18 @@ LOW_TTL = 300
 MIN_RAISED_TTL = 3600
 
 
+def real(hosts: tuple[MxHost, ...]) -> tuple[MxHost, ...]:
+    """The hosts without the null MX (RFC 7505 ``0 .``)."""
+    return tuple(h for h in hosts if h.host != ".")
+
+
+def _bypass_why(hosts: tuple[MxHost, ...]) -> list[Text]:
+    out = [Text.of("plan.why.bypass", host=h.host.rstrip("."), preference=h.preference) for h in sorted(real(hosts))]
+    if len(real(hosts)) < len(hosts):
+        out.append(Text.of("plan.why.null_mx"))
+    return out
+
+
 def mx_records(domain: str, hosts: tuple[MxHost, ...], ttl: int | None) -> tuple[Record, ...]:
     return tuple(Record(owner(domain), "MX", f"{h.preference} {h.host}", ttl) for h in sorted(hosts))
 
@@ -34,16 +46,18 @@ def move_steps(facts: DomainFacts, target: tuple[MxHost, ...], item: Filter | No
     """The MX steps (unnumbered). Empty when the MX set already is ``target``."""
     current = facts.mx.hosts
     names = frozenset(h.host for h in target)
-    extras = tuple(h for h in current if h.host not in names)
+    everything = tuple(h for h in current if h.host not in names)  # the null MX ("0 .") included
+    extras = real(everything)
     if set(current) == set(target):
         return []
     if set(target) <= set(current):
-        return [_remove_bypass(facts, extras), _lock(facts, extras, item, later=True)]
+        steps = [_remove_bypass(facts, everything)]
+        return [*steps, _lock(facts, extras, item, later=True)] if extras else steps
     ttl = facts.mx.ttl or LOW_TTL
     steps = [_prepare(facts, extras, item)]
     if ttl > LOW_TTL:
         steps.append(_lower(facts, ttl))
-    steps.append(_switch(facts, target, extras, min(ttl, LOW_TTL)))
+    steps.append(_switch(facts, target, everything, min(ttl, LOW_TTL)))
     if extras:
         steps.append(_lock(facts, extras, item, later=True))
     steps.append(_raise(facts, target, max(ttl, MIN_RAISED_TTL)))
@@ -92,8 +106,7 @@ def _lower(facts: DomainFacts, ttl: int) -> Step:
 
 
 def _switch(facts: DomainFacts, target: tuple[MxHost, ...], extras: tuple[MxHost, ...], ttl: int) -> Step:
-    why = [Text.of("plan.why.switch", hosts=hosts_text(target))]
-    why.extend(Text.of("plan.why.bypass", host=h.host.rstrip("."), preference=h.preference) for h in sorted(extras))
+    why = [Text.of("plan.why.switch", hosts=hosts_text(target)), *_bypass_why(extras)]
     proofs = (Proof.of("mx_is", hosts=hosts_text(target)), Proof.of("message", via="filter", domain=facts.domain))
     return Step(0, "switch", Text.of("plan.step.switch"), tuple(why), mx_records(facts.domain, target, ttl),
                 mx_records(facts.domain, facts.mx.hosts, ttl), (Text.of("plan.action.keep_origin_open"),),
@@ -102,8 +115,8 @@ def _switch(facts: DomainFacts, target: tuple[MxHost, ...], extras: tuple[MxHost
 
 def _remove_bypass(facts: DomainFacts, extras: tuple[MxHost, ...]) -> Step:
     ttl = facts.mx.ttl or LOW_TTL
-    why = tuple(Text.of("plan.why.bypass", host=h.host.rstrip("."), preference=h.preference) for h in sorted(extras))
-    publish, remove, spf_why = _spf_keep_origin(facts, extras)
+    why = tuple(_bypass_why(extras))
+    publish, remove, spf_why = _spf_keep_origin(facts, real(extras))
     return Step(0, "remove_bypass", Text.of("plan.step.remove_bypass"), (*why, *spf_why), publish,
                 (*mx_records(facts.domain, extras, facts.mx.ttl), *remove), (),
                 (Proof.of("mx_excludes", hosts=",".join(h.host for h in sorted(extras))),),

@@ -37,7 +37,7 @@ def host_name(text: str) -> bool:
     """A DNS host name: at least two labels of letters, digits, '-' and '_' (1-63 each), 253 in all."""
     labels = text.lower().rstrip(".").split(".")
     allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
-    return (len(labels) >= 2 and len(text) <= 253
+    return (len(labels) >= 2 and len(text) <= 253 and not labels[-1].isdigit()  # not an IP address
             and all(0 < len(label) <= 63 and set(label) <= allowed for label in labels))
 
 

@@ -86,7 +86,7 @@ def _lost_senders(before: DomainFacts, after: DomainFacts, book: Runbook) -> lis
     dropped = {d.lower() for d in book.drops}
     named = {t.argument for t in after.spf.terms if t.mechanism == "a"}
     target = {h for _, h in book.mx_to}
-    leaving = [h for h in before.mx.hosts if h.host not in target]
+    leaving = [h for h in before.mx.hosts if h.host not in target and h.host != "."]
     named_origin = bool(book.mx_to) and all(h.names & named for h in leaving)
     out: list[Text] = []
     for term in before.spf.terms:

@@ -155,3 +155,12 @@ def test_relay_include_unanswered_exits_3_missing_exits_1(dns_server: Any) -> No
     assert code == 3 and out["blocked"] and not any(s["phase"] == "spf" for s in out["steps"])
     code, out = plan_json(server, "tokobaju.example", "--relay", "_nothing.esp.example")
     assert code == 1 and out["blocked"]
+
+
+def test_null_mx_goes_with_the_switch(dns_server: Any) -> None:
+    server = dns_server(ZONES)
+    code, out = plan_json(server, "kosong.example", "--mx-to", "relaycloud")
+    switch = next(s for s in out["steps"] if s["phase"] == "switch")
+    assert [r["value"] for r in switch["remove"]] == ["0 ."]
+    assert not any(s["phase"] == "lock" for s in out["steps"])  # no old server to lock
+    assert code == 0 and out["self_check"]["ok"], out["self_check"]
