@@ -170,7 +170,8 @@ def test_duplicate_include_dropped_before_anything_else() -> None:
     assert [d.reason for d in merge.drops] == ["duplicate"] and merge.lookups == 7 and not merge.over
 
 
-@pytest.mark.parametrize("spec", ["mx1.example.net,mx\x1b.example.net", "a" * 64 + ".example", "-x", "host", "192.0.2.1"])
+@pytest.mark.parametrize("spec", ["mx1.example.net,mx\x1b.example.net", "a" * 64 + ".example", "-x", "host",
+                                  "192.0.2.1"])
 def test_hostile_host_names_are_refused(spec: str) -> None:
     with pytest.raises(ProviderError):
         build(own_server(), PROVIDERS, mx_to=spec)
