@@ -4,10 +4,12 @@ realistic client zones in tests/zones/plan, answers with their real TTLs."""
 from __future__ import annotations
 
 import json
+import pathlib
 import subprocess
 import sys
 from typing import Any
 
+import jsonschema
 import pytest
 
 from mailaudit.dnscore.resolver import run_sync
@@ -22,10 +24,16 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
                            *args], capture_output=True, text=True, timeout=120)
 
 
+SCHEMA = json.loads((pathlib.Path(__file__).resolve().parents[2] / "docs" / "schema" / "plan.schema.json")
+                    .read_text(encoding="utf-8"))
+
+
 def plan_json(server: Any, *args: str) -> tuple[int, dict[str, Any]]:
     result = run_cli("plan", *args, "--nameserver", server.address, "--timeout", "1", "--format", "json")
     assert result.stderr == "" or result.returncode == 3, result.stderr
-    return result.returncode, json.loads(result.stdout)
+    out = json.loads(result.stdout)
+    jsonschema.validate(out, SCHEMA)  # every plan the tests make keeps the documented shape
+    return result.returncode, out
 
 
 def test_the_server_gives_the_zone_ttl(dns_server: Any) -> None:
@@ -110,8 +118,6 @@ def test_bad_usage_is_one_line_exit_2(args: list[str]) -> None:
 
 
 def test_docs_show_the_current_plan_of_the_shipped_example() -> None:
-    import pathlib
-
     root = pathlib.Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", "import sys; from mailaudit.cli import main; sys.exit(main())",
                              "plan", "batikmurni.example", "--mx-to", "relaycloud", "--relay", "relaycloud",
