@@ -53,3 +53,13 @@ def test_indonesian_text(dns_server: Any) -> None:
     report = audit(dns_server("plan"), "tokobaju.example", lang="id")
     finding = next(f for f in report.findings if f.id == "bulk.requirement.unmet")
     assert "kunci DKIM untuk domain" in finding.detail
+
+
+def test_nothing_readable_is_a_check_error_not_a_finding(dns_server: Any) -> None:
+    server = dns_server("plan")
+    for name in ("tokobaju.example", "_dmarc.tokobaju.example", "_domainkey.tokobaju.example"):
+        server.timeout(name, "TXT")
+    report = audit(server, "tokobaju.example")
+    check = report.check("bulk")
+    assert check is not None and check.status.value == "error"
+    assert not [f for f in report.findings if f.id == "bulk.requirement.unmet"]
