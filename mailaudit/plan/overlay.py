@@ -81,6 +81,9 @@ class Overlay:
             return Answer(name, rdtype, rest.outcome, rest.rdatas, (target, *rest.cnames), rest.error, rest.ttl)
         return await self._base.query(name, rdtype)
 
+    async def aclose(self) -> None:
+        """Nothing of its own to close: the base resolver belongs to the caller."""
+
 
 async def overlay_resolver(book: Runbook, base: Resolver) -> Resolver:
     return Resolver(transport=Overlay(base, await final_rrsets(book, base)), retries=0)
