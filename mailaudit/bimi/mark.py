@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import itertools
 import zlib
 from base64 import b64decode
 from binascii import Error as Base64Error
@@ -65,7 +66,7 @@ def check(pem: bytes, domains: Sequence[str], logo: bytes | None, now: dt.dateti
 
 
 def _chain(chain: list[x509.Certificate], roots: Sequence[x509.Certificate]) -> list[Problem]:
-    for child, parent in zip(chain, chain[1:], strict=False):
+    for child, parent in itertools.pairwise(chain):
         if not _signed_by(child, parent):
             return [Problem("mark.chain.broken", True, value=child.subject.rfc4514_string()[:120])]
     top = chain[-1]
@@ -154,7 +155,7 @@ def _decode_data(encoded: bytes) -> bytes | None:
         document = inflater.decompress(packed, MAX_DECOMPRESSED)
     except (zlib.error, gzip.BadGzipFile):
         return None
-    return None if inflater.unconsumed_tail else document
+    return None if inflater.unconsumed_tail or not inflater.eof else document
 
 
 def _ia5_strings(der: bytes, depth: int) -> Iterator[bytes]:

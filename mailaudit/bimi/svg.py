@@ -74,6 +74,8 @@ def _inflate(data: bytes) -> tuple[bytes | None, list[Problem]]:
         return None, [Problem("svg.gzip", True)]
     if inflater.unconsumed_tail:
         return None, [Problem("svg.size", True, value=f">{MAX_DECOMPRESSED} decompressed")]
+    if not inflater.eof:
+        return None, [Problem("svg.gzip", True)]  # truncated
     return document, []
 
 
@@ -145,10 +147,12 @@ def _check_attribute(name: str, value: str, report: Callable[[str, str], None]) 
     local = name.rpartition("}")[2]
     if local.lower().startswith("on"):
         report("svg.event_handler", local)
-    elif (name == XLINK_HREF or local == "href") and not value.strip().startswith("#"):
+    elif (_is_link(name, local) and not value.strip().startswith("#")) or _external_css(value):
         report("svg.external_ref", value)
-    elif _external_css(value):
-        report("svg.external_ref", value)
+
+
+def _is_link(name: str, local: str) -> bool:
+    return name == XLINK_HREF or local == "href"
 
 
 def _external_css(text: str) -> bool:
