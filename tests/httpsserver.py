@@ -177,7 +177,7 @@ class _Server(http.server.ThreadingHTTPServer):
         if getattr(tls, "sni_name", None) in self.state.hanging:  # never answer: hold the connection open
             self.state.stopping.wait(30)
             return
-        super().finish_request(tls, client_address)  # type: ignore[arg-type]
+        super().finish_request(tls, client_address)
 
 
 class HttpsServer:
