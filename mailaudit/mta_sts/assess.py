@@ -69,7 +69,7 @@ def _record_fix(domain: str, now: dt.datetime) -> tuple[tuple[str, str, str], ..
 
 def _record_invalid(domain: str, parsed: record.StsRecord, now: dt.datetime) -> Issue:
     first = next(p for p in parsed.problems if p.fatal)
-    return Issue("mta_sts.record.invalid", f"_mta-sts.{domain}", variant=first.code.replace("record.", ""),
+    return Issue("mta_sts.record.invalid", f"_mta-sts.{domain}", variant=first.code[7:].replace(".", "_"),
                  params=(("value", first.value),), evidence=(parsed.text,), records=_record_fix(domain, now))
 
 
