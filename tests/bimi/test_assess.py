@@ -17,7 +17,8 @@ def test_record_stage() -> None:
 
 
 def test_dmarc_stage_names_the_org_domain_and_fixes_it() -> None:
-    stage = assess.dmarc("news.example.com", "example.com", {"p": "reject"}, {"p": "none", "rua": "mailto:d@example.com"})
+    org = {"p": "none", "rua": "mailto:d@example.com"}
+    stage = assess.dmarc("news.example.com", "example.com", {"p": "reject"}, org)
     issue = stage.issues[0]
     assert (issue.id, issue.variant) == ("bimi.dmarc.not_enforced", "organizational_domain")
     assert issue.records == (("_dmarc.example.com.", "TXT", "v=DMARC1; p=quarantine; rua=mailto:d@example.com"),)
@@ -26,7 +27,7 @@ def test_dmarc_stage_names_the_org_domain_and_fixes_it() -> None:
 
 def test_logo_stage() -> None:
     ok = FetchResult(URL, Outcome.OK, body=GOOD, content_type="image/svg+xml")
-    data, report, stage = assess.logo(URL, ok)
+    data, _report, stage = assess.logo(URL, ok)
     assert data == {"url": URL, "fetched": True, "problems": []} and stage.issues == ()
     bad = FetchResult(URL, Outcome.OK, body=GOOD.replace(b"<rect", b"<script>x</script><rect"))
     data, _, stage = assess.logo(URL, bad)
