@@ -27,13 +27,16 @@ import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import certifi
-import httpx
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from mailaudit.net.targets import refusal
+
+if TYPE_CHECKING:  # httpx is imported where it is used: at import time it loads click for its own CLI,
+    import httpx  # and ``import mailaudit`` must not load click (tests/test_cli.py)
 
 __all__ = ["Certificate", "FetchResult", "FetchRules", "HttpsFetcher", "HttpsSettings", "Outcome", "media_type"]
 
@@ -151,6 +154,8 @@ class HttpsFetcher:
         return result
 
     async def _fetch_one(self, url: str, host: str, address: str, path: str, rules: FetchRules) -> FetchResult:
+        import httpx
+
         started = time.monotonic()
         try:
             async with asyncio.timeout(rules.timeout):
@@ -166,6 +171,8 @@ class HttpsFetcher:
         return _with_elapsed(result, time.monotonic() - started)
 
     async def _get(self, url: str, host: str, address: str, path: str, rules: FetchRules) -> FetchResult:
+        import httpx
+
         target = f"[{address}]" if ":" in address else address
         port = self.settings.port
         netloc = host if port == 443 else f"{host}:{port}"
@@ -251,6 +258,8 @@ _VERIFY_CODES = {9: "not_yet_valid", 10: "expired", 18: "self_signed", 19: "untr
 
 def _failure(url: str, address: str, exc: BaseException) -> FetchResult:
     """Classify a transport exception by walking its cause chain."""
+    import httpx
+
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ssl.SSLCertVerificationError):
