@@ -41,6 +41,9 @@ if TYPE_CHECKING:  # httpx is imported where it is used: at import time it loads
 __all__ = ["Certificate", "FetchResult", "FetchRules", "HttpsFetcher", "HttpsSettings", "Outcome", "media_type"]
 
 
+MAX_ADDRESSES = 3  # addresses tried per fetch when the first ones time out or refuse
+
+
 class Outcome(enum.StrEnum):
     OK = "ok"
     REFUSED_TARGET = "refused_target"  # the address is loopback/private/... and not allowed
@@ -147,7 +150,7 @@ class HttpsFetcher:
         if not allowed:
             return FetchResult(url, Outcome.REFUSED_TARGET, address=refused[0][0], detail=refused[0][1] or "")
         result = FetchResult(url, Outcome.NO_ADDRESS)
-        for address in allowed:
+        for address in allowed[:MAX_ADDRESSES]:  # a hostile zone may list hundreds: bounded time
             result = await self._fetch_one(url, host, address, path, rules)
             if result.outcome not in (Outcome.CONNECT_FAILED, Outcome.TIMEOUT):
                 break

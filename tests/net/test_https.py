@@ -170,3 +170,12 @@ def test_two_names_on_one_address_get_their_own_handshake(https_server: HttpsSer
 def test_media_type_helper() -> None:
     assert media_type("Text/Plain; charset=UTF-8") == "text/plain"
     assert media_type("") is None and media_type(None) is None
+
+
+def test_addresses_tried_are_bounded(https_server: HttpsServer) -> None:
+    https_server.site(HOST)
+    https_server.serve(HOST, PATH, "version: STSv1\n")
+    addresses = ["127.0.0.2", "127.0.0.3", "127.0.0.4", https_server.address]  # the first three refuse
+    result = asyncio.run(fetcher(https_server).fetch(HOST, addresses, PATH, TEXT))
+    assert result.outcome is Outcome.CONNECT_FAILED and result.address == "127.0.0.4"
+    assert https_server.connections == 0
