@@ -12,7 +12,7 @@ from tabulate import tabulate
 
 from mailaudit.model import CheckResult, DomainReport, Finding, Status
 from mailaudit.render.records import zone_line
-from mailaudit.text import safe
+from mailaudit.text import fix_parts, safe
 
 _MARK = MappingProxyType({
     Status.PASS: "ok",
@@ -111,7 +111,9 @@ def _finding_block(index: int, finding: Finding) -> list[str]:
         out.append(f"   evidence: ... {len(finding.evidence) - 8} more")
     fix = finding.fix
     if fix is not None:
-        out.append(f"   fix: {safe(fix.summary)}")
+        text, block = fix_parts(fix.summary)
+        out.append(f"   fix: {safe(text)}")
+        out.extend(f"       | {safe(line)}" for line in block)
         out.extend(f"     publish: {safe(zone_line(r))}" for r in fix.records)
         out.extend(f"     remove:  {safe(zone_line(r))}" for r in fix.remove)
     out.append("")
