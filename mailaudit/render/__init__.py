@@ -27,7 +27,7 @@ def render(fmt: str, reports: Sequence[DomainReport], options: RenderOptions | N
     if fmt == "table":
         from mailaudit.render.table import render_table
 
-        return render_table(reports)
+        return render_table(reports, options.lang)
     if fmt == "json":
         from mailaudit.render.jsonout import render_json
 
