@@ -40,7 +40,11 @@ async def fetcher(ctx: AuditContext) -> HttpsFetcher:
 async def fetch(ctx: AuditContext, host: str, path: str, rules: FetchRules) -> WebFetch:
     """GET ``https://host/path`` under the senders' rules; once per run for each (host, path)."""
     key = ("net.https.fetch", host.lower().rstrip("."), path, rules)
-    return await ctx.shared(key, lambda: _fetch(ctx, host.rstrip("."), path, rules))
+    # A fetch outcome (timeouts included) is the host's answer for this run: kept, so a dead logo
+    # host shared by a thousand domains costs one deadline. A failed address lookup is not kept:
+    # the resolver decides when to ask again.
+    return await ctx.shared(key, lambda: _fetch(ctx, host.rstrip("."), path, rules),
+                            keep=lambda fetched: fetched.result is not None or fetched.offline)
 
 
 async def _fetch(ctx: AuditContext, host: str, path: str, rules: FetchRules) -> WebFetch:
