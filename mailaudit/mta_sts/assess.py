@@ -60,6 +60,10 @@ def _with_fetch(domain: str, fetched: FetchResult, mx_hosts: Sequence[str], now:
     if not parsed.valid:
         return Assessment((_unparsable(domain, parsed, mx_hosts, now),), data=data)
     data["policy"] = parsed.as_data()
+    if fetched.certificate is not None:
+        cert = fetched.certificate
+        data["certificate"] = {"names": list(cert.names), "issuer": cert.issuer,
+                               "not_after": cert.not_after.isoformat(), "days_left": cert.days_left(now)}
     return Assessment(tuple(_policy_issues(domain, parsed, fetched, mx_hosts, now)), data=data)
 
 

@@ -36,6 +36,9 @@ def test_good_policy_passes_with_contract_data(rig: Rig) -> None:
     assert data["policy"] == {"mode": "enforce", "max_age": 604800,
                               "mx": ["mx1.sts.test", "*.mail.protection.outlook.test"]}
     assert rig.https.requests[("mta-sts.sts.test", POLICY)] == 1
+    cert = data["certificate"]
+    assert cert["names"] == ["mta-sts.sts.test"] and cert["issuer"] == "mailaudit test CA"
+    assert 88 <= cert["days_left"] <= 90
 
 
 def test_uncovered_mx_in_enforce_is_high_with_a_complete_fix(rig: Rig) -> None:
