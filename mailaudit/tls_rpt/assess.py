@@ -41,3 +41,22 @@ def _missing(domain: str, sts: bool | None, dane: bool | None, fix: tuple[tuple[
     if unknown:
         return Assessment(errors=tuple(Reason(f"unknown.{n}", domain) for n in unknown), data=data)
     return Assessment(data=data)
+
+
+def mail_destinations(texts: Sequence[str]) -> list[record.Destination]:
+    """The ``mailto:`` destinations of the one valid record (what the check verifies can receive mail)."""
+    chosen = record.select(list(texts))
+    parsed = record.parse(chosen[0]) if len(chosen) == 1 else None
+    if parsed is None or not parsed.valid:
+        return []
+    return [d for d in parsed.destinations if d.scheme == "mailto"]
+
+
+def deliverable(destination: record.Destination, mx: str, a: str) -> Issue | None:
+    """``mx``/``a``: what the MX and A lookups of the address's domain gave: ``answer``, ``null`` (a
+    null MX), ``nxdomain``, ``nodata`` (``a`` is only consulted after MX ``nodata``: implicit MX)."""
+    if mx == "answer" or (mx == "nodata" and a == "answer"):
+        return None
+    variant = "nxdomain" if mx == "nxdomain" else "null_mx" if mx == "null" else "no_host"
+    return Issue("tls_rpt.rua.undeliverable", destination.uri, variant=variant,
+                 params=(("target", destination.domain), ("uri", destination.uri)))

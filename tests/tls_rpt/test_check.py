@@ -62,3 +62,24 @@ def test_invalid_record(rig: Rig) -> None:
 def test_record_lookup_timeout(rig: Rig) -> None:
     rig.dns.timeout("_smtp._tls.rpt.test.", "TXT")
     assert rig.audit("rpt.test", "tls_rpt").check("tls_rpt").status is Status.ERROR
+
+
+def test_report_address_must_receive_mail(rig: Rig) -> None:
+    rig.mx("rpt.test", "mx1.rpt.test")
+    rig.mx("reports.test", "mx.reports.test")
+    rig.dns.add("nullmx.test.", "MX", "0 .")
+    rig.dns.add("implicit.test.", "A", "192.0.2.80")
+    rua = ",".join(f"mailto:tls@{d}" for d in ("reports.test", "gone.test", "nullmx.test", "implicit.test"))
+    rig.dns.add("_smtp._tls.rpt.test.", "TXT", f'"v=TLSRPTv1; rua={rua}"')
+    result = rig.audit("rpt.test", "tls_rpt").check("tls_rpt")
+    got = sorted((f.id, f.variant, f.subject) for f in result.findings)
+    assert got == [("tls_rpt.rua.undeliverable", "null_mx", "mailto:tls@nullmx.test"),
+                   ("tls_rpt.rua.undeliverable", "nxdomain", "mailto:tls@gone.test")]
+
+
+def test_report_address_lookup_timeout_is_an_error(rig: Rig) -> None:
+    rig.mx("rpt.test", "mx1.rpt.test")
+    rig.dns.add("_smtp._tls.rpt.test.", "TXT", '"v=TLSRPTv1; rua=mailto:tls@slow.test"')
+    rig.dns.timeout("slow.test.", "MX")
+    result = rig.audit("rpt.test", "tls_rpt").check("tls_rpt")
+    assert result.status is Status.ERROR and result.findings == ()
