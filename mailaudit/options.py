@@ -25,6 +25,8 @@ class AuditOptions:
     ca_file: str | None = None  # extra trusted CA certificates (PEM) for HTTPS and SMTP
     trust_anchor: str | None = None  # DNSSEC trust anchors file instead of the built-in root anchors
     allow_private_targets: bool = False  # allow HTTPS/SMTP connections to loopback/private addresses
+    https_port: int = 443  # test rigs only (hidden --https-port): the port MTA-STS/BIMI fetches connect to
+    https_timeout: float = 10.0  # seconds for one whole HTTPS fetch (hidden --https-timeout)
 
     def runs(self, check_id: str) -> bool:
         return self.checks is None or check_id in self.checks

@@ -78,6 +78,10 @@ def check_options(func: F) -> F:
                      help="Allow HTTPS and SMTP connections to loopback, private and link-local addresses."),
         click.option("--exact", is_flag=True,
                      help="Audit a URL's host as given, not its registered domain."),
+        click.option("--https-port", type=click.IntRange(1, 65535), default=443, hidden=True,
+                     help="Test rigs only: the port HTTPS fetches connect to."),
+        click.option("--https-timeout", type=click.FloatRange(0.1, 120), default=10.0, hidden=True,
+                     help="Seconds for one whole HTTPS fetch."),
     ])
 
 
@@ -157,6 +161,8 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
         ca_file=params.get("ca_file"),
         trust_anchor=params.get("trust_anchor"),
         allow_private_targets=bool(params.get("allow_private_targets")),
+        https_port=int(params.get("https_port") or 443),
+        https_timeout=float(params.get("https_timeout") or 10.0),
     )
 
 

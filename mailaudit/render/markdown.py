@@ -23,7 +23,7 @@ from mailaudit.render.grade import SEVERITIES, Grade, grade, sorted_findings
 from mailaudit.render.paste import zone_text
 from mailaudit.render.records import zone_line
 from mailaudit.render.ui import check_label, ui
-from mailaudit.text import escape_text
+from mailaudit.text import escape_text, fix_parts
 
 _LIMIT = 2000
 _META = frozenset("\\`*[]|~$")  # always escaped; "_" only where it could close emphasis
@@ -125,7 +125,10 @@ def _domain(report: DomainReport, words: Mapping[str, str], lang: str) -> list[s
 def _step(step: Step, words: Mapping[str, str]) -> list[str]:
     later = f" _({words['later']}: {words['later_note']})_" if step.later else ""
     lines = [f"{step.number}. **{md_text(step.title)}**{later}", ""]
-    lines.extend(f"   - {md_text(action)}" for action in step.actions)
+    for action in step.actions:
+        text, block = fix_parts(action)
+        lines.append(f"   - {md_text(text)}")
+        lines.extend(f"     {line}" for line in (md_code(block) if block else []))
     for label, records in ((words["remove"], step.remove), (words["publish"], step.publish)):
         if records:
             block = md_code([zone_line(r) for r in records], "dns")
@@ -148,7 +151,10 @@ def _finding(number: int, finding: Finding, words: Mapping[str, str]) -> list[st
     if finding.evidence:
         lines.extend([f"{words['evidence']}:", "", *md_code(finding.evidence[:10]), ""])
     if finding.fix is not None:
-        lines.extend([f"**{words['fix']}:** {md_text(finding.fix.summary)}", ""])
+        text, block = fix_parts(finding.fix.summary)
+        lines.extend([f"**{words['fix']}:** {md_text(text)}", ""])
+        if block:
+            lines.extend([*md_code(block), ""])
         if finding.fix.records:
             lines.extend([f"{words['publish']}:", "", *md_code([zone_line(r) for r in finding.fix.records], "dns"), ""])
         if finding.fix.remove:
