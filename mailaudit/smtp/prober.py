@@ -1,0 +1,137 @@
+"""The run-wide SMTP prober: politeness, de-duplication, safety, and the port-25 headline.
+
+One ``Prober`` per run (like the DNS ``Resolver``), shared by every domain of a batch:
+
+* each address gets at most one connection at a time (a lock per address), and the whole run
+  at most ``cap`` connections at once;
+* each address is TLS-probed once per run, however many domains name it (a result cache with
+  in-flight de-duplication: concurrent askers share one probe); each (address, domain) pair is
+  RCPT-probed once;
+* loopback/private/link-local targets are refused unless ``allow_private`` (``targets``);
+* when the first ``blocked_after`` addresses the run tried were all unreachable (refused,
+  timed out, silent) and none has answered yet, outbound port 25 looks blocked from here: every
+  later probe returns ``BLOCKED_HERE`` at once instead of waiting out its own timeout.
+
+Time bound: one probe takes at most ``Timeouts.session`` (30 s by default); a domain's
+addresses are probed concurrently, so a domain costs one session bound while fewer than ``cap``
+probes are queued; with port 25 blocked the run costs about one connect (or banner) timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from .outcomes import Failure, FailureKind, RcptProbe, TlsProbe
+from .probe import Endpoint, probe_rcpt, probe_tls
+from .session import Timeouts
+from .targets import refusal
+
+T = TypeVar("T", TlsProbe, RcptProbe)
+
+DEFAULT_EHLO = "mailaudit-probe.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeSettings:
+    port: int = 25  # a test rig or relay may listen elsewhere
+    ehlo_name: str = DEFAULT_EHLO  # identifies the tool; set your own FQDN where servers insist
+    allow_private: bool = False
+    cap: int = 20  # connections in flight across the run
+    blocked_after: int = 3  # unreachable addresses, with none reached, that mean "port 25 blocked"
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+
+@dataclass(slots=True)
+class ProbeStats:
+    """Counters for tests and the report: connections opened per address, etc."""
+
+    connections: collections.Counter[str] = field(default_factory=collections.Counter)
+    reached: int = 0
+    unreached: int = 0
+    short_circuited: int = 0
+
+
+class Prober:
+    def __init__(self, settings: ProbeSettings | None = None) -> None:
+        self.settings = settings or ProbeSettings()
+        self.stats = ProbeStats()
+        self._slots = asyncio.Semaphore(max(1, self.settings.cap))
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tls: dict[str, asyncio.Task[TlsProbe]] = {}
+        self._rcpt: dict[tuple[str, str], asyncio.Task[RcptProbe]] = {}
+
+    @property
+    def port25_blocked(self) -> bool:
+        """No address has answered in this run, and enough of them failed to say so."""
+        return self.stats.reached == 0 and self.stats.unreached >= self.settings.blocked_after
+
+    async def tls(self, address: str, host: str | None) -> TlsProbe:
+        """The TLS probe of ``address`` (once per run; the first asker's host name is used for SNI)."""
+        task = self._tls.get(address)
+        if task is None:
+            endpoint = Endpoint(address, self.settings.port, host)
+            task = asyncio.ensure_future(self._guarded(endpoint, self._run_tls, _tls_failure))
+            self._tls[address] = task
+        return await asyncio.shield(task)
+
+    async def rcpt(self, address: str, host: str | None, domain: str) -> RcptProbe:
+        """The RCPT probe of ``address`` for ``postmaster@domain`` (once per pair per run)."""
+        key = (address, domain.lower())
+        task = self._rcpt.get(key)
+        if task is None:
+            endpoint = Endpoint(address, self.settings.port, host)
+
+            def run(ep: Endpoint) -> Awaitable[RcptProbe]:
+                return probe_rcpt(ep, key[1], self.settings.ehlo_name, self.settings.timeouts)
+
+            def failed(ep: Endpoint, failure: Failure) -> RcptProbe:
+                return RcptProbe(ep.address, ep.host, key[1], failure)
+
+            task = asyncio.ensure_future(self._guarded(endpoint, run, failed))
+            self._rcpt[key] = task
+        return await asyncio.shield(task)
+
+    def _run_tls(self, endpoint: Endpoint) -> Awaitable[TlsProbe]:
+        return probe_tls(endpoint, self.settings.ehlo_name, self.settings.timeouts)
+
+    async def _guarded(
+        self,
+        endpoint: Endpoint,
+        run: Callable[[Endpoint], Awaitable[T]],
+        failed: Callable[[Endpoint, Failure], T],
+    ) -> T:
+        """Safety rule, per-address lock, global cap, the port-25 short cut, then the probe."""
+        why = refusal(endpoint.address, self.settings.allow_private)
+        if why is not None:
+            return failed(endpoint, Failure(FailureKind.NOT_ALLOWED, why))
+        lock = self._locks.setdefault(endpoint.address, asyncio.Lock())
+        async with lock, self._slots:
+            if self.port25_blocked:
+                self.stats.short_circuited += 1
+                return failed(endpoint, _blocked_failure(self.stats.unreached))
+            self.stats.connections[endpoint.address] += 1
+            result = await run(endpoint)
+        self._account(result.failure)
+        return result
+
+    def _account(self, failure: Failure | None) -> None:
+        if failure is None or not failure.kind.unreached:
+            self.stats.reached += 1
+        else:
+            self.stats.unreached += 1
+
+
+def _tls_failure(endpoint: Endpoint, failure: Failure) -> TlsProbe:
+    return TlsProbe(endpoint.address, endpoint.host, failure)
+
+
+def _blocked_failure(unreached: int) -> Failure:
+    return Failure(
+        FailureKind.BLOCKED_HERE,
+        f"not attempted: the first {unreached} addresses tried in this run did not answer on port 25, "
+        "so outbound port 25 looks blocked from here",
+    )
