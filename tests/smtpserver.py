@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import datetime
 import enum
 import ipaddress
@@ -76,7 +77,9 @@ class TestCA:
         self.root_key = ec.generate_private_key(ec.SECP256R1())
         self.root = self._ca_cert(_name("mailaudit test root"), self.root_key, None, None)
         self.inter_key = ec.generate_private_key(ec.SECP256R1())
-        self.intermediate = self._ca_cert(_name("mailaudit test intermediate"), self.inter_key, self.root, self.root_key)
+        self.intermediate = self._ca_cert(
+            _name("mailaudit test intermediate"), self.inter_key, self.root, self.root_key
+        )
         self.directory = Path(tempfile.mkdtemp(prefix="mailaudit-smtp-ca-"))
         self.root_pem = self.directory / "root.pem"
         self.root_pem.write_bytes(self.root.public_bytes(serialization.Encoding.PEM))
@@ -101,9 +104,7 @@ class TestCA:
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(_ca_usage(), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()), critical=False
-            )
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()), critical=False)
         )
         return builder.sign(signer_key, hashes.SHA256())
 
@@ -128,9 +129,7 @@ class TestCA:
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()), critical=False
-            )
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()), critical=False)
         )
         cert = builder.sign(signer_key, hashes.SHA256())
         return Issued(cert, key, [] if self_signed else [self.intermediate])
@@ -206,7 +205,9 @@ class _Handler:
         self.spec = spec
         self.counters = counters
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
         session.host_name = hostname
         self.counters.ehlo[self.spec.address].append(hostname)
         return responses
@@ -355,10 +356,8 @@ class SmtpRig:
         for server in self._servers:
             server.close()
         for server in self._servers:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(server.wait_closed(), 2)
-            except TimeoutError:
-                pass
         self._servers.clear()
 
 

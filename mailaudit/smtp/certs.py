@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
-from cryptography.x509.verification import DNSName, PolicyBuilder, Store, VerificationError
+from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 EXPIRED = "expired"
 NOT_YET_VALID = "not_yet_valid"
@@ -42,7 +42,7 @@ class Trust:
         roots: list[x509.Certificate] = []
         if system:
             for der in ssl.create_default_context().get_ca_certs(binary_form=True):
-                roots.extend(_parse_der(der))  # type: ignore[arg-type]
+                roots.extend(_parse_der(der))
             if not roots:
                 cafile = ssl.get_default_verify_paths().cafile
                 if cafile:
@@ -175,7 +175,7 @@ def _path_problem(
     concrete = [n.replace("*", "wildcard", 1) for n in names if n]
     if not concrete:
         return UNTRUSTED, "the certificate names no host"
-    verifier = PolicyBuilder().store(store).time(moment).build_server_verifier(DNSName(concrete[0]))
+    verifier = PolicyBuilder().store(store).time(moment).build_server_verifier(x509.DNSName(concrete[0]))
     try:
         verifier.verify(leaf, certs[1:])
     except VerificationError as exc:

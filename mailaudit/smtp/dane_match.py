@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.verification import DNSName, PolicyBuilder, Store, VerificationError
+from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
-from .certs import name_matches, dns_names
+from .certs import dns_names, name_matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +84,14 @@ def _ta_chain_ok(certs: list[x509.Certificate], index: int, host: str, now: date
         return False  # a DANE-TA record naming the leaf itself: not a trust anchor
     anchor = certs[index]
     try:
-        verifier = PolicyBuilder().store(Store([anchor])).time(now).build_server_verifier(DNSName(host))
+        verifier = PolicyBuilder().store(Store([anchor])).time(now).build_server_verifier(x509.DNSName(host))
         verifier.verify(leaf, certs[1:index])
     except (VerificationError, ValueError):
         return False
     return True
 
 
-def match(
-    records: Sequence[Tlsa], chain: Sequence[bytes], host: str, now: datetime.datetime
-) -> DaneResult:
+def match(records: Sequence[Tlsa], chain: Sequence[bytes], host: str, now: datetime.datetime) -> DaneResult:
     """The DANE verdict for one presented chain (DER, leaf first) at the MX host ``host``."""
     good = [r for r in records if usable(r)]
     if not good:

@@ -71,7 +71,7 @@ async def _tls_talk(session: Session, endpoint: Endpoint, ehlo_name: str, timeou
         if offered:
             tls, error = await _upgrade(session, endpoint, ehlo_name)
     except ProbeFailed as failed:
-        await session.close(quit_first=failed.failure.kind is not FailureKind.DROPPED)
+        await session.close(quit_first=_may_quit(failed.failure.kind))
         return TlsProbe(endpoint.address, endpoint.host, failed.failure, transcript=tuple(session.transcript))
     await session.close(quit_first=error is None or tls is not None)
     return TlsProbe(
@@ -105,7 +105,9 @@ async def _rcpt_conversation(endpoint: Endpoint, domain: str, ehlo_name: str, ti
         session.abort()
 
 
-async def _rcpt_talk(session: Session, endpoint: Endpoint, domain: str, ehlo_name: str, timeouts: Timeouts) -> RcptProbe:
+async def _rcpt_talk(
+    session: Session, endpoint: Endpoint, domain: str, ehlo_name: str, timeouts: Timeouts
+) -> RcptProbe:
     rcpt: Reply | None = None
     try:
         await _greet(session, ehlo_name, timeouts)
@@ -113,10 +115,12 @@ async def _rcpt_talk(session: Session, endpoint: Endpoint, domain: str, ehlo_nam
         if mail.kind == 2:
             rcpt = await session.command(f"RCPT TO:<postmaster@{domain}>")
     except ProbeFailed as failed:
-        await session.close(quit_first=failed.failure.kind is not FailureKind.DROPPED)
+        await session.close(quit_first=_may_quit(failed.failure.kind))
         return RcptProbe(endpoint.address, endpoint.host, domain, failed.failure, transcript=tuple(session.transcript))
     await session.close()
-    return RcptProbe(endpoint.address, endpoint.host, domain, mail=mail, rcpt=rcpt, transcript=tuple(session.transcript))
+    return RcptProbe(
+        endpoint.address, endpoint.host, domain, mail=mail, rcpt=rcpt, transcript=tuple(session.transcript)
+    )
 
 
 async def probe_rcpt(endpoint: Endpoint, domain: str, ehlo_name: str, timeouts: Timeouts) -> RcptProbe:
@@ -137,3 +141,8 @@ async def probe_rcpt(endpoint: Endpoint, domain: str, ehlo_name: str, timeouts: 
 def _safe_domain(domain: str) -> bool:
     """Only LDH labels and dots: nothing that could smuggle a second command into the line."""
     return 0 < len(domain) <= 253 and all(c.isascii() and (c.isalnum() or c in "-._") for c in domain)
+
+
+def _may_quit(kind: FailureKind) -> bool:
+    """Say QUIT only to a server that is still talking sensibly."""
+    return kind not in (FailureKind.DROPPED, FailureKind.TARPIT, FailureKind.PROTOCOL)

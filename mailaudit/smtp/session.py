@@ -7,6 +7,7 @@ typed ``Failure``. The transcript keeps what was said (capped), for evidence.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from dataclasses import dataclass
 
@@ -42,7 +43,9 @@ class Session:
                 asyncio.open_connection(address, port, limit=MAX_LINE * 2), timeouts.connect
             )
         except TimeoutError:
-            raise ProbeFailed(Failure(FailureKind.TIMEOUT, f"no TCP connection within {timeouts.connect:g} s")) from None
+            raise ProbeFailed(
+                Failure(FailureKind.TIMEOUT, f"no TCP connection within {timeouts.connect:g} s")
+            ) from None
         except ConnectionRefusedError:
             raise ProbeFailed(Failure(FailureKind.REFUSED, "connection refused")) from None
         except OSError as exc:
@@ -100,9 +103,7 @@ class Session:
 
     async def starttls(self, context: ssl.SSLContext, server_hostname: str | None) -> ssl.SSLObject:
         """Upgrade after a 220 to STARTTLS. Raises ``ssl.SSLError``/``OSError`` on handshake trouble."""
-        await asyncio.wait_for(
-            self._writer.start_tls(context, server_hostname=server_hostname), self._timeouts.command
-        )
+        await asyncio.wait_for(self._writer.start_tls(context, server_hostname=server_hostname), self._timeouts.command)
         self._note("-- TLS handshake completed")
         obj = self._writer.get_extra_info("ssl_object")
         if not isinstance(obj, ssl.SSLObject):
@@ -122,11 +123,9 @@ class Session:
                 self._note("C: QUIT")
                 self._writer.write(b"QUIT\r\n")
                 await asyncio.wait_for(self._writer.drain(), 1.0)
-                await asyncio.wait_for(self._reader.readline(), 2.0)
+                await asyncio.wait_for(self._reader.readline(), min(2.0, self._timeouts.command))
             except (TimeoutError, ConnectionError, OSError, ValueError):
                 pass
         self._writer.close()
-        try:
+        with contextlib.suppress(TimeoutError, ConnectionError, OSError, ssl.SSLError):
             await asyncio.wait_for(self._writer.wait_closed(), 1.0)
-        except (TimeoutError, ConnectionError, OSError, ssl.SSLError):
-            pass

@@ -74,7 +74,8 @@ def host_data(verdict: HostVerdict) -> dict[str, object]:
     return {
         "host": verdict.host,
         "address": verdict.address,
-        "starttls": bool(verdict.starttls),
+        "starttls": verdict.starttls,  # null when the address could not be tested
+        "error": verdict.failure.describe() if verdict.failure is not None else None,
         "tls_version": verdict.tls_version,
         "certificate": None
         if cert is None
