@@ -25,6 +25,12 @@ class AuditOptions:
     ca_file: str | None = None  # extra trusted CA certificates (PEM) for HTTPS and SMTP
     trust_anchor: str | None = None  # DNSSEC trust anchors file instead of the built-in root anchors
     allow_private_targets: bool = False  # allow HTTPS/SMTP connections to loopback/private addresses
+    # SMTP probes (issue 14): a port override for test rigs and relays, the base timeout (seconds;
+    # connect = t, banner = 3t, command = 2t, one whole session = 6t), and the MX hosts a --baseline
+    # run saw per domain (origin candidates for the bypass check)
+    smtp_port: int = 25
+    smtp_timeout: float = 5.0
+    baseline_mx: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def runs(self, check_id: str) -> bool:
         return self.checks is None or check_id in self.checks

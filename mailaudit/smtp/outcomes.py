@@ -84,6 +84,7 @@ class RcptProbe:
     host: str | None
     domain: str
     failure: Failure | None = None
+    banner: Reply | None = None
     mail: Reply | None = None  # the answer to MAIL FROM:<>
     rcpt: Reply | None = None  # the answer to RCPT TO (None when MAIL was refused)
     transcript: tuple[str, ...] = ()

@@ -110,7 +110,7 @@ async def _rcpt_talk(
 ) -> RcptProbe:
     rcpt: Reply | None = None
     try:
-        await _greet(session, ehlo_name, timeouts)
+        banner, _ = await _greet(session, ehlo_name, timeouts)
         mail = await session.command("MAIL FROM:<>")
         if mail.kind == 2:
             rcpt = await session.command(f"RCPT TO:<postmaster@{domain}>")
@@ -119,7 +119,13 @@ async def _rcpt_talk(
         return RcptProbe(endpoint.address, endpoint.host, domain, failed.failure, transcript=tuple(session.transcript))
     await session.close()
     return RcptProbe(
-        endpoint.address, endpoint.host, domain, mail=mail, rcpt=rcpt, transcript=tuple(session.transcript)
+        endpoint.address,
+        endpoint.host,
+        domain,
+        banner=banner,
+        mail=mail,
+        rcpt=rcpt,
+        transcript=tuple(session.transcript),
     )
 
 

@@ -26,6 +26,11 @@ class Timeouts:
     command: float = 10.0
     session: float = 30.0
 
+    @classmethod
+    def scaled(cls, base: float) -> Timeouts:
+        """From one number (``--smtp-timeout``): connect = t, banner = 3t, command = 2t, session = 6t."""
+        return cls(connect=base, banner=3 * base, command=2 * base, session=6 * base)
+
 
 class Session:
     """A connected client. Use ``Session.open``; always ``await close()``."""
