@@ -72,6 +72,10 @@ def check_options(func: F) -> F:
                      help="DNSSEC trust anchors (DS or DNSKEY records in zone-file format)."),
         click.option("--allow-private-targets", is_flag=True,
                      help="Allow HTTPS and SMTP connections to loopback, private and link-local addresses."),
+        click.option("--smtp-port", type=click.IntRange(1, 65535), default=25, show_default=True,
+                     help="Port of the SMTP probes (a test rig or relay; real MX servers listen on 25)."),
+        click.option("--smtp-timeout", type=click.FloatRange(0.1, 60), default=5.0, show_default=True,
+                     metavar="SECONDS", help="SMTP probe base timeout: connect t, banner 3t, command 2t, session 6t."),
     ])
 
 
@@ -139,7 +143,20 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
         ca_file=params.get("ca_file"),
         trust_anchor=params.get("trust_anchor"),
         allow_private_targets=bool(params.get("allow_private_targets")),
+        smtp_port=int(params.get("smtp_port") or 25),
+        smtp_timeout=float(params.get("smtp_timeout") or 5.0),
+        baseline_mx=_baseline_mx(params.get("baseline")) if params.get("smtp") else (),
     )
+
+
+def _baseline_mx(path: pathlib.Path | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The MX hosts a --baseline run saw per domain (origin candidates of the bypass check)."""
+    if path is None:
+        return ()
+    from mailaudit.bypass.baseline import baseline_mx
+    from mailaudit.diff import read_report_file
+
+    return baseline_mx(read_report_file(path))
 
 
 def output_format(fmt: str | None) -> str:
