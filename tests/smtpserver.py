@@ -173,6 +173,7 @@ class ServerSpec:
     rcpt: str = "reject"  # accept | tenant_lock | reject | greylist
     domains: frozenset[str] = frozenset()  # domains whose postmaster ``accept`` takes
     hold: float = 0.0  # seconds to sleep before answering RCPT (to make sessions overlap)
+    ident: str = "mailaudit test MTA"  # the banner's software name (e.g. "ESMTP Exim 4.96")
     issued: Issued | None = field(default=None, repr=False)
 
 
@@ -329,7 +330,7 @@ class SmtpRig:
 
         def factory() -> _CountingSMTP:
             return _CountingSMTP(
-                spec, self.counters, hostname=spec.host, ident="mailaudit test MTA", tls_context=context, loop=loop
+                spec, self.counters, hostname=spec.host, ident=spec.ident, tls_context=context, loop=loop
             )
 
         return await loop.create_server(factory, spec.address, port)

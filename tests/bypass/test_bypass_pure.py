@@ -6,6 +6,7 @@ import tomllib
 from importlib import resources
 
 import pytest
+
 from mailaudit.bypass.candidates import Reason, Signals, candidates, shows_m365, single_address, tenant_endpoint
 from mailaudit.bypass.interpret import Verdict, read
 from mailaudit.bypass.providers import filter_of, load_providers, provider_of

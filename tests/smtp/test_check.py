@@ -164,9 +164,9 @@ def test_batch_of_200_domains_sharing_provider_mx(tmp_path: pathlib.Path, rig: S
     shared = ["good", "good6", "plain", "expired"]
     write_zone(tmp_path, "provider.test", [f"{HOSTS[n]}. 300 A {A[n]}" for n in shared])
     domains = [f"client{n}.test" for n in range(200)]
+    prefs = {"good": 10, "good6": 10, "plain": 20, "expired": 30}
     for domain in domains:
-        client_zone(tmp_path, domain, [(10, HOSTS["good"], A["good"]), (10, HOSTS["good6"], A["good6"]),
-                                       (20, HOSTS["plain"], A["plain"]), (30, HOSTS["expired"], A["expired"])])  # fmt: skip
+        client_zone(tmp_path, domain, [(prefs[n], HOSTS[n], A[n]) for n in shared])
     before = {A[n]: rig.counters.connections[A[n]] for n in shared}
     reports = audit(tmp_path, rig, ca, domains)
     assert len(reports) == 200

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
 from mailaudit.smtp.certs import Trust
 from mailaudit.smtp.dane_match import DaneResult, Tlsa, match
 from mailaudit.smtp.probe import Endpoint, probe_tls

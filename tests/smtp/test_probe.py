@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Iterator
 
 import pytest
+
 from mailaudit.smtp.certs import EXPIRED, NAME_MISMATCH, SELF_SIGNED, Trust, examine
 from mailaudit.smtp.outcomes import FailureKind
 from mailaudit.smtp.probe import Endpoint, probe_rcpt, probe_tls

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mailaudit.smtp.replies import MAX_LINE, ReplyError, assemble, parse_ehlo, parse_line
 
 
