@@ -31,6 +31,7 @@ class AuditOptions:
     smtp_port: int = 25
     smtp_timeout: float = 5.0
     baseline_mx: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    smtp_ehlo: str | None = None  # the EHLO name of the probes (None: mailaudit-probe.invalid)
 
     def runs(self, check_id: str) -> bool:
         return self.checks is None or check_id in self.checks

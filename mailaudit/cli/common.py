@@ -76,6 +76,8 @@ def check_options(func: F) -> F:
                      help="Port of the SMTP probes (a test rig or relay; real MX servers listen on 25)."),
         click.option("--smtp-timeout", type=click.FloatRange(0.1, 60), default=5.0, show_default=True,
                      metavar="SECONDS", help="SMTP probe base timeout: connect t, banner 3t, command 2t, session 6t."),
+        click.option("--smtp-ehlo", default=None, metavar="FQDN",
+                     help="EHLO name of the SMTP probes (default mailaudit-probe.invalid); your own FQDN helps."),
     ])
 
 
@@ -146,7 +148,16 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
         smtp_port=int(params.get("smtp_port") or 25),
         smtp_timeout=float(params.get("smtp_timeout") or 5.0),
         baseline_mx=_baseline_mx(params.get("baseline")) if params.get("smtp") else (),
+        smtp_ehlo=_ehlo(params.get("smtp_ehlo")),
     )
+
+
+def _ehlo(name: str | None) -> str | None:
+    from mailaudit.smtp.prober import valid_ehlo_name
+
+    if name is not None and not valid_ehlo_name(name):
+        raise InputError(f"--smtp-ehlo {name!r}: not a host name")
+    return name
 
 
 def _baseline_mx(path: pathlib.Path | None) -> tuple[tuple[str, tuple[str, ...]], ...]:

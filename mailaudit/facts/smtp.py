@@ -21,7 +21,7 @@ from mailaudit.facts.mx import MxFacts, mx_facts
 from mailaudit.smtp.certs import Trust
 from mailaudit.smtp.dane_match import Tlsa
 from mailaudit.smtp.outcomes import TlsProbe
-from mailaudit.smtp.prober import Prober, ProbeSettings
+from mailaudit.smtp.prober import DEFAULT_EHLO, Prober, ProbeSettings
 from mailaudit.smtp.session import Timeouts
 from mailaudit.smtp.verdicts import HostVerdict, judge
 
@@ -33,6 +33,7 @@ async def run_prober(ctx: AuditContext) -> Prober:
         options = ctx.options
         settings = ProbeSettings(
             port=options.smtp_port,
+            ehlo_name=options.smtp_ehlo or DEFAULT_EHLO,
             allow_private=options.allow_private_targets,
             timeouts=Timeouts.scaled(options.smtp_timeout),
         )

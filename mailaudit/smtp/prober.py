@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -33,6 +34,23 @@ from .targets import refusal
 T = TypeVar("T", TlsProbe, RcptProbe)
 
 DEFAULT_EHLO = "mailaudit-probe.invalid"
+
+
+def valid_ehlo_name(name: str) -> bool:
+    """A host name of LDH labels (or an address literal in brackets): nothing that could end the
+    command line or smuggle a second command."""
+    if not 0 < len(name) <= 253:
+        return False
+    if name.startswith("[") and name.endswith("]"):
+        return all(c.isascii() and (c.isalnum() or c in ".:") for c in name[1:-1])
+    labels = name.rstrip(".").split(".")
+    return all(
+        0 < len(label) <= 63
+        and label[0] != "-"
+        and label[-1] != "-"
+        and all(c.isascii() and (c.isalnum() or c == "-") for c in label)
+        for label in labels
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +75,10 @@ class ProbeStats:
 
 class Prober:
     def __init__(self, settings: ProbeSettings | None = None) -> None:
-        self.settings = settings or ProbeSettings()
+        settings = settings or ProbeSettings()
+        if not valid_ehlo_name(settings.ehlo_name):
+            settings = dataclasses.replace(settings, ehlo_name=DEFAULT_EHLO)
+        self.settings = settings
         self.stats = ProbeStats()
         self._slots = asyncio.Semaphore(max(1, self.settings.cap))
         self._locks: dict[str, asyncio.Lock] = {}

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 
+import jsonschema
 import pytest
 
 from ..smtpserver import CertKind, ServerSpec, SmtpRig, TestCA
@@ -16,6 +17,7 @@ from .zones import client_zone, write_zone
 
 FILTER, OPEN, PLAIN, BADCERT, SILENT = (f"127.0.4.{n}" for n in range(10, 15))
 MIMECAST_MX = "eu-smtp-inbound-1.mimecast.com"
+SCHEMA = pathlib.Path(__file__).resolve().parents[2] / "docs" / "schema" / "report.schema.json"
 FORMATS = ("table", "json", "jsonl", "html", "junit", "markdown")
 
 
@@ -72,7 +74,9 @@ def test_every_format_shows_the_new_ids(zones: pathlib.Path, rig: SmtpRig, ca: T
 
 def test_json_data_fields(zones: pathlib.Path, rig: SmtpRig, ca: TestCA) -> None:
     result = cli(zones, rig, ca, "client.test", "--smtp", "--allow-private-targets", "--format", "json")
-    report = json.loads(result.stdout)["reports"][0]
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, json.loads(SCHEMA.read_text()))
+    report = document["reports"][0]
     checks = {c["id"]: c for c in report["checks"]}
     host = checks["smtp"]["data"]["hosts"][0]
     assert set(host) >= {"host", "address", "starttls", "tls_version", "certificate", "dane"}
@@ -127,3 +131,18 @@ def test_bad_smtp_port_is_usage_error(zones: pathlib.Path, rig: SmtpRig, ca: Tes
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["bad name", "x.test\r\nDATA", "-x.test", ""])
+def test_bad_ehlo_name_is_usage_error(name: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mailaudit", "check", "client.test", "--smtp", "--smtp-ehlo", name],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_ehlo_name_is_used(zones: pathlib.Path, rig: SmtpRig, ca: TestCA) -> None:
+    cli(zones, rig, ca, "plain.test", "--smtp", "--allow-private-targets", "--smtp-ehlo", "audit.consultant.example")
+    assert rig.counters.ehlo[PLAIN][-1] == "audit.consultant.example"
