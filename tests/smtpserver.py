@@ -8,7 +8,8 @@ client under test needs only a port override.
   for the wrong name, or self-signed (``CertKind``).
 * ``ServerSpec``: ``behaviour`` ``smtp`` (aiosmtpd, with or without STARTTLS), ``silent`` (accepts
   TCP, never says a word: a tarpit), ``busy`` (banner ``421``), ``closed`` (nothing listens:
-  connection refused); ``rcpt``: ``accept`` (postmaster of ``domains``), ``tenant_lock``
+  connection refused), ``raw`` (sends ``raw`` bytes as its greeting: hostile data), ``drip`` (one
+  byte every 50 ms, never a line end: a slow-drip tarpit); ``rcpt``: ``accept`` (postmaster of ``domains``), ``tenant_lock``
   (``550 5.7.51 TenantInboundAttribution``), ``reject`` (``550 5.1.1``), ``greylist`` (``451``).
 * Counting: ``connections[address]`` (TCP connections accepted), ``max_concurrent[address]``,
   ``commands[address]`` (verbs received, so tests can prove DATA was never sent), ``ehlo[address]``.
@@ -167,13 +168,14 @@ def _ca_usage() -> x509.KeyUsage:
 @dataclass
 class ServerSpec:
     address: str
-    behaviour: str = "smtp"  # smtp | silent | busy | closed
+    behaviour: str = "smtp"  # smtp | silent | busy | closed | raw | drip
     host: str = "mx.example.test"  # the name in the banner and the certificate
     tls: CertKind | None = None  # None: no STARTTLS
     rcpt: str = "reject"  # accept | tenant_lock | reject | greylist
     domains: frozenset[str] = frozenset()  # domains whose postmaster ``accept`` takes
     hold: float = 0.0  # seconds to sleep before answering RCPT (to make sessions overlap)
     ident: str = "mailaudit test MTA"  # the banner's software name (e.g. "ESMTP Exim 4.96")
+    raw: bytes = b""  # behaviour "raw": these bytes as the whole greeting, then silence
     issued: Issued | None = field(default=None, repr=False)
 
 
@@ -324,7 +326,7 @@ class SmtpRig:
 
     async def _bind(self, spec: ServerSpec, port: int) -> asyncio.AbstractServer:
         loop = asyncio.get_running_loop()
-        if spec.behaviour in ("silent", "busy"):
+        if spec.behaviour in ("silent", "busy", "raw", "drip"):
             return await asyncio.start_server(self._raw(spec), spec.address, port)
         context = self.ca.server_context(spec.issued) if (self.ca and spec.issued) else None
 
@@ -342,6 +344,16 @@ class SmtpRig:
                 if spec.behaviour == "busy":
                     writer.write(b"421 4.7.0 mx.example.test Too many connections, try later\r\n")
                     await writer.drain()
+                elif spec.behaviour == "raw":
+                    writer.write(spec.raw)
+                    await writer.drain()
+                    while await reader.read(1024):
+                        pass
+                elif spec.behaviour == "drip":  # a slow-drip tarpit: one byte at a time, never a line end
+                    while True:
+                        writer.write(b"2")
+                        await writer.drain()
+                        await asyncio.sleep(0.05)
                 else:
                     while await reader.read(1024):
                         pass

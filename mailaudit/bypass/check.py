@@ -26,6 +26,7 @@ from mailaudit.smtp.prober import Prober
 
 MAX_ADDRESSES_PER_NAME = 4  # a name with many addresses (a CDN apex) is sampled, not swept
 MAX_TARGETS = 24  # addresses probed per domain, at most
+MAX_CANDIDATES = 40  # names and SPF addresses considered per domain (a hostile SPF record may list hundreds)
 
 
 async def run(ctx: AuditContext, out: Collector) -> None:
@@ -46,7 +47,7 @@ async def run(ctx: AuditContext, out: Collector) -> None:
         return
     out.data["filter_name"] = service.name
     await smtp_facts(ctx)  # the MX probes first: the port-25 canary (cached, shared with the smtp check)
-    found = candidates(await _signals(ctx, mx), service)
+    found = candidates(await _signals(ctx, mx), service)[:MAX_CANDIDATES]
     targets = await _resolve(ctx, out, found)
     skip = [a for h in mx.hosts if service.owns(h.text) for a in h.addresses]
     prober = await run_prober(ctx)
