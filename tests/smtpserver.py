@@ -9,8 +9,9 @@ client under test needs only a port override.
 * ``ServerSpec``: ``behaviour`` ``smtp`` (aiosmtpd, with or without STARTTLS), ``silent`` (accepts
   TCP, never says a word: a tarpit), ``busy`` (banner ``421``), ``closed`` (nothing listens:
   connection refused), ``raw`` (sends ``raw`` bytes as its greeting: hostile data), ``drip`` (one
-  byte every 50 ms, never a line end: a slow-drip tarpit); ``rcpt``: ``accept`` (postmaster of ``domains``), ``tenant_lock``
-  (``550 5.7.51 TenantInboundAttribution``), ``reject`` (``550 5.1.1``), ``greylist`` (``451``).
+  byte every 50 ms, never a line end: a slow-drip tarpit); ``rcpt``: ``accept`` (postmaster of
+  ``domains``), ``tenant_lock`` (``550 5.7.51 TenantInboundAttribution``), ``reject``
+  (``550 5.1.1``), ``greylist`` (``451``).
 * Counting: ``connections[address]`` (TCP connections accepted), ``max_concurrent[address]``,
   ``commands[address]`` (verbs received, so tests can prove DATA was never sent), ``ehlo[address]``.
 """
