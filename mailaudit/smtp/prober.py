@@ -29,7 +29,7 @@ from typing import TypeVar
 from .outcomes import Failure, FailureKind, RcptProbe, TlsProbe
 from .probe import Endpoint, probe_rcpt, probe_tls
 from .session import Timeouts
-from .targets import refusal
+from .targets import admissible_with_option, refusal
 
 T = TypeVar("T", TlsProbe, RcptProbe)
 
@@ -128,7 +128,7 @@ class Prober:
         """Safety rule, per-address lock, global cap, the port-25 short cut, then the probe."""
         why = refusal(endpoint.address, self.settings.allow_private)
         if why is not None:
-            return failed(endpoint, Failure(FailureKind.NOT_ALLOWED, why))
+            return failed(endpoint, Failure(FailureKind.NOT_ALLOWED, _not_allowed(why)))
         lock = self._locks.setdefault(endpoint.address, asyncio.Lock())
         async with lock, self._slots:
             if self.port25_blocked:
@@ -156,3 +156,9 @@ def _blocked_failure(unreached: int) -> Failure:
         f"not attempted: the first {unreached} addresses tried in this run did not answer on port 25, "
         "so outbound port 25 looks blocked from here",
     )
+
+
+def _not_allowed(reason: str) -> str:
+    if admissible_with_option(reason):
+        return f"not contacted: {reason} address (allowed only with --allow-private-targets)"
+    return f"not contacted: {reason} address (no mail server can live there)"

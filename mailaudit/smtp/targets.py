@@ -1,44 +1,50 @@
-"""May the probe connect to this address? A minimal stand-in for ``mailaudit.net.targets``.
+"""May the probe connect to this address? A stand-in for ``mailaudit.net.targets``.
 
-The i13a developer writes the shared rule in ``mailaudit/net/targets.py``; until the lead unifies
-them, the SMTP probes refuse the same kinds of address here: loopback, private, link-local,
-unspecified, multicast, reserved and other non-global ranges (IPv4-mapped IPv6 judged as its
-IPv4 address), unless ``--allow-private-targets``. A hostile zone must not make the auditor
-probe internal services.
+The i13a developer writes the shared rule in ``mailaudit/net/targets.py`` (same signature, same
+tokens); until the lead unifies them the SMTP probes use this one, so replacing the import is
+the whole change. A hostile zone must not make the auditor probe internal services:
+
+* loopback, link-local, private (RFC 1918, RFC 4193) and shared (RFC 6598) addresses are refused
+  unless ``allow_private`` (``--allow-private-targets``);
+* unspecified, multicast and reserved addresses are refused always: no mail server lives there;
+* IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry; a scoped address
+  (``fe80::1%eth0``) is judged without its zone index.
 """
 
 from __future__ import annotations
 
 import ipaddress
 
+# In this order; the first match names the reason. ``True``: admitted with allow_private.
+# (``::1`` is loopback and also inside the reserved ``::/8``: loopback is asked first.)
+_ORDER: tuple[tuple[str, str, bool], ...] = (
+    ("unspecified", "is_unspecified", False),
+    ("multicast", "is_multicast", False),
+    ("loopback", "is_loopback", True),
+    ("link-local", "is_link_local", True),
+    ("reserved", "is_reserved", False),
+    ("private", "is_private", True),
+)
+_SHARED = ipaddress.ip_network("100.64.0.0/10")
+
 
 def refusal(address: str, allow_private: bool) -> str | None:
-    """Why ``address`` must not be probed, or None when it may be."""
-    text = address.strip().strip("[]")
-    if "%" in text:
-        return "scoped address"
+    """A short token saying why ``address`` must not be contacted (``invalid``, ``unspecified``,
+    ``multicast``, ``loopback``, ``link-local``, ``reserved``, ``private``, ``shared``), or None."""
     try:
-        ip = ipaddress.ip_address(text)
+        ip = ipaddress.ip_address(address.strip().strip("[]").split("%", 1)[0])
     except ValueError:
-        return "not an IP address"
-    if allow_private:
-        return None
-    return _special(ip)
-
-
-def _special(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+        return "invalid"
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return _special(ip.ipv4_mapped)
-    for attribute, label in (
-        ("is_loopback", "loopback"),
-        ("is_unspecified", "unspecified"),
-        ("is_link_local", "link-local"),
-        ("is_multicast", "multicast"),
-        ("is_private", "private"),
-        ("is_reserved", "reserved"),
-    ):
+        ip = ip.ipv4_mapped
+    for reason, attribute, admissible in _ORDER:
         if getattr(ip, attribute):
-            return f"{label} address (allowed only with --allow-private-targets)"
-    if not ip.is_global:
-        return "not a globally routable address (allowed only with --allow-private-targets)"
+            return None if admissible and allow_private else reason
+    if isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED and not allow_private:
+        return "shared"
     return None
+
+
+def admissible_with_option(reason: str) -> bool:
+    """Would ``--allow-private-targets`` admit an address refused for ``reason``?"""
+    return reason in ("loopback", "link-local", "private", "shared")

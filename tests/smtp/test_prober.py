@@ -137,3 +137,19 @@ def test_one_answer_means_port25_is_not_blocked() -> None:
     assert results[0].failure is None  # type: ignore[attr-defined]
     assert [r.failure.kind for r in results[1:]] == [FailureKind.REFUSED] * 5  # type: ignore[attr-defined]
     assert not prober.port25_blocked
+
+
+def test_target_rule_tokens() -> None:
+    from mailaudit.smtp.targets import refusal
+
+    assert refusal("127.0.0.1", False) == "loopback" and refusal("127.0.0.1", True) is None
+    assert refusal("::1", False) == "loopback" and refusal("::1", True) is None
+    assert refusal("10.1.2.3", False) == "private" and refusal("fd00::1", False) == "private"
+    assert refusal("169.254.169.254", False) == "link-local"
+    assert refusal("100.64.0.1", False) == "shared" and refusal("100.64.0.1", True) is None
+    assert refusal("::ffff:192.168.0.1", False) == "private"
+    assert refusal("0.0.0.0", True) == "unspecified" and refusal("224.0.0.1", True) == "multicast"
+    assert refusal("240.0.0.1", True) == "reserved"
+    assert refusal("not-an-ip", True) == "invalid"
+    assert refusal("192.0.2.1", False) == "private"  # documentation range (RFC 5737)
+    assert refusal("8.8.8.8", False) is None and refusal("2001:4860:4860::8888", False) is None
