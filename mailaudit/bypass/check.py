@@ -137,6 +137,10 @@ def _report(
             out.failed(
                 fill(words.get("inconclusive", "{host} ({address}): {reply}"), {**where, "reply": item.reading.text})
             )
+        elif item.probe.failure is not None and item.probe.failure.kind is FailureKind.NOT_ALLOWED:
+            out.note(
+                fill(words.get("untested", "{host} ({address}): {reason}"), {**where, "reason": item.reading.text})
+            )
         elif item.probe.failure is not None and not _closed_here(item.probe.failure.kind):
             out.failed(
                 fill(words.get("untested", "{host} ({address}): {reason}"), {**where, "reason": item.reading.text})
