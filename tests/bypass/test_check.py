@@ -131,3 +131,17 @@ def test_skipped_without_smtp(zones: pathlib.Path, rig: SmtpRig) -> None:
     check = bypass_of(audit(zones, rig, "client.test", smtp=False))
     assert check.status is Status.SKIPPED
     assert rig.counters.total() == before
+
+
+def test_python_api_takes_the_smtp_options(zones: pathlib.Path, rig: SmtpRig) -> None:
+    from mailaudit import audit as audit_api
+
+    report = audit_api(
+        "client.test",
+        resolver=Resolver(zones=[zones], offline=True),
+        smtp=True,
+        smtp_port=rig.port,
+        smtp_timeout=0.3,
+        allow_private_targets=True,
+    )
+    assert "bypass.origin.open" in {f.id for f in report.findings}
