@@ -25,6 +25,8 @@ from mailaudit.smtp.prober import DEFAULT_EHLO, Prober, ProbeSettings
 from mailaudit.smtp.session import Timeouts
 from mailaudit.smtp.verdicts import HostVerdict, judge
 
+MAX_ADDRESSES = 32  # MX addresses probed per domain: a hostile zone cannot turn the audit into a scan
+
 
 async def run_prober(ctx: AuditContext) -> Prober:
     """The one prober of the run: politeness, caches and the port-25 state span a whole batch."""
@@ -83,6 +85,7 @@ class SmtpFacts:
     probes: tuple[TlsProbe, ...] = ()  # same order as hosts; transcripts for evidence
     tlsa_failures: tuple[Answer, ...] = ()
     port25_blocked: bool = False  # the run's verdict when these probes finished
+    skipped_addresses: int = 0  # MX addresses beyond MAX_ADDRESSES, not probed
 
 
 async def smtp_facts(ctx: AuditContext) -> SmtpFacts:
@@ -93,7 +96,8 @@ async def _collect(ctx: AuditContext) -> SmtpFacts:
     mx = await mx_facts(ctx)
     if not mx.answer.ok or not ctx.options.smtp:
         return SmtpFacts(mx)
-    pairs = [(host, address) for host in mx.hosts for address in host.addresses]
+    every = [(host, address) for host in mx.hosts for address in host.addresses]
+    pairs = every[:MAX_ADDRESSES]
     prober, trust = await asyncio.gather(run_prober(ctx), run_trust(ctx))
     probes = await asyncio.gather(*(prober.tls(address, host.text) for host, address in pairs))
     tlsa = await asyncio.gather(*(tlsa_of(ctx, host.name) for host, _ in pairs))
@@ -103,4 +107,5 @@ async def _collect(ctx: AuditContext) -> SmtpFacts:
         mine = dataclasses.replace(probe, host=host.text)  # an address shared by two names: judge ours
         verdicts.append(judge(mine, trust, now, fact.records))
     failures = tuple({f.answer.describe(): f.answer for f in tlsa if f.answer is not None}.values())
-    return SmtpFacts(mx, tuple(verdicts), tuple(probes), failures, prober.port25_blocked)
+    skipped = len(every) - len(pairs)
+    return SmtpFacts(mx, tuple(verdicts), tuple(probes), failures, prober.port25_blocked, skipped)

@@ -31,6 +31,10 @@ async def run(ctx: AuditContext, out: Collector) -> None:
         out.data["hosts"] = []
         return
     out.data["hosts"] = [host_data(v) for v in facts.hosts]
+    if facts.skipped_addresses:
+        out.note(
+            fill(words.get("capped", "{count} more MX addresses not probed"), {"count": str(facts.skipped_addresses)})
+        )
     for answer in facts.tlsa_failures:
         out.note(fill(words.get("tlsa_failed", "{reason}"), {"reason": answer.describe()}))
     if all(v.failure is not None for v in facts.hosts) and _all_unreached(facts):

@@ -24,7 +24,7 @@ import collections
 import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from .outcomes import Failure, FailureKind, RcptProbe, TlsProbe
 from .probe import Endpoint, probe_rcpt, probe_tls
@@ -61,6 +61,39 @@ class ProbeSettings:
     cap: int = 20  # connections in flight across the run
     blocked_after: int = 3  # unreachable addresses, with none reached, that mean "port 25 blocked"
     timeouts: Timeouts = field(default_factory=Timeouts)
+    memo_limit: int = 100_000  # results kept per kind: bounded memory over any batch
+
+
+K = TypeVar("K")
+
+
+class _Memo(Generic[K, T]):
+    """Probe tasks by key: in-flight de-duplication, finished results kept for the run, the
+    oldest finished ones dropped beyond ``limit`` (so a huge batch runs in bounded memory)."""
+
+    def __init__(self, limit: int) -> None:
+        self._tasks: collections.OrderedDict[K, asyncio.Task[T]] = collections.OrderedDict()
+        self._limit = max(1, limit)
+
+    async def get(self, key: K, make: Callable[[], Awaitable[T]]) -> T:
+        task = self._tasks.get(key)
+        if task is None:
+            task = asyncio.ensure_future(make())
+            self._tasks[key] = task
+            self._trim()
+        else:
+            self._tasks.move_to_end(key)
+        return await asyncio.shield(task)
+
+    def _trim(self) -> None:
+        while len(self._tasks) > self._limit:
+            oldest = next(iter(self._tasks))
+            if not self._tasks[oldest].done():
+                return  # never forget a probe in flight
+            del self._tasks[oldest]
+
+    def __len__(self) -> int:
+        return len(self._tasks)
 
 
 @dataclass(slots=True)
@@ -81,9 +114,9 @@ class Prober:
         self.settings = settings
         self.stats = ProbeStats()
         self._slots = asyncio.Semaphore(max(1, self.settings.cap))
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._tls: dict[str, asyncio.Task[TlsProbe]] = {}
-        self._rcpt: dict[tuple[str, str], asyncio.Task[RcptProbe]] = {}
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # address -> (lock, users); dropped when unused
+        self._tls: _Memo[str, TlsProbe] = _Memo(settings.memo_limit)
+        self._rcpt: _Memo[tuple[str, str], RcptProbe] = _Memo(settings.memo_limit)
 
     @property
     def port25_blocked(self) -> bool:
@@ -92,29 +125,21 @@ class Prober:
 
     async def tls(self, address: str, host: str | None) -> TlsProbe:
         """The TLS probe of ``address`` (once per run; the first asker's host name is used for SNI)."""
-        task = self._tls.get(address)
-        if task is None:
-            endpoint = Endpoint(address, self.settings.port, host)
-            task = asyncio.ensure_future(self._guarded(endpoint, self._run_tls, _tls_failure))
-            self._tls[address] = task
-        return await asyncio.shield(task)
+        endpoint = Endpoint(address, self.settings.port, host)
+        return await self._tls.get(address, lambda: self._guarded(endpoint, self._run_tls, _tls_failure))
 
     async def rcpt(self, address: str, host: str | None, domain: str) -> RcptProbe:
         """The RCPT probe of ``address`` for ``postmaster@domain`` (once per pair per run)."""
         key = (address, domain.lower())
-        task = self._rcpt.get(key)
-        if task is None:
-            endpoint = Endpoint(address, self.settings.port, host)
+        endpoint = Endpoint(address, self.settings.port, host)
 
-            def run(ep: Endpoint) -> Awaitable[RcptProbe]:
-                return probe_rcpt(ep, key[1], self.settings.ehlo_name, self.settings.timeouts)
+        def run(ep: Endpoint) -> Awaitable[RcptProbe]:
+            return probe_rcpt(ep, key[1], self.settings.ehlo_name, self.settings.timeouts)
 
-            def failed(ep: Endpoint, failure: Failure) -> RcptProbe:
-                return RcptProbe(ep.address, ep.host, key[1], failure)
+        def failed(ep: Endpoint, failure: Failure) -> RcptProbe:
+            return RcptProbe(ep.address, ep.host, key[1], failure)
 
-            task = asyncio.ensure_future(self._guarded(endpoint, run, failed))
-            self._rcpt[key] = task
-        return await asyncio.shield(task)
+        return await self._rcpt.get(key, lambda: self._guarded(endpoint, run, failed))
 
     def _run_tls(self, endpoint: Endpoint) -> Awaitable[TlsProbe]:
         return probe_tls(endpoint, self.settings.ehlo_name, self.settings.timeouts)
@@ -129,15 +154,30 @@ class Prober:
         why = refusal(endpoint.address, self.settings.allow_private)
         if why is not None:
             return failed(endpoint, Failure(FailureKind.NOT_ALLOWED, _not_allowed(why)))
-        lock = self._locks.setdefault(endpoint.address, asyncio.Lock())
-        async with lock, self._slots:
-            if self.port25_blocked:
-                self.stats.short_circuited += 1
-                return failed(endpoint, _blocked_failure(self.stats.unreached))
-            self.stats.connections[endpoint.address] += 1
-            result = await run(endpoint)
+        lock = self._enter(endpoint.address)
+        try:
+            async with lock, self._slots:
+                if self.port25_blocked:
+                    self.stats.short_circuited += 1
+                    return failed(endpoint, _blocked_failure(self.stats.unreached))
+                self.stats.connections[endpoint.address] += 1
+                result = await run(endpoint)
+        finally:
+            self._leave(endpoint.address)
         self._account(result.failure)
         return result
+
+    def _enter(self, address: str) -> asyncio.Lock:
+        lock, users = self._locks.get(address, (asyncio.Lock(), 0))
+        self._locks[address] = (lock, users + 1)
+        return lock
+
+    def _leave(self, address: str) -> None:
+        lock, users = self._locks[address]
+        if users <= 1:
+            del self._locks[address]
+        else:
+            self._locks[address] = (lock, users - 1)
 
     def _account(self, failure: Failure | None) -> None:
         if failure is None or not failure.kind.unreached:

@@ -174,3 +174,13 @@ def test_batch_of_200_domains_sharing_provider_mx(tmp_path: pathlib.Path, rig: S
     assert all(rig.counters.max_concurrent[A[n]] == 1 for n in shared)
     ids = {tuple(sorted(f.id for f in smtp_of(r).findings)) for r in reports}
     assert ids == {("smtp.certificate.invalid", "smtp.starttls.missing")}
+
+
+def test_addresses_per_domain_are_capped(tmp_path: pathlib.Path, rig: SmtpRig, ca: TestCA) -> None:
+    lines = [f"mx.many.test. 300 A 127.0.7.{n}" for n in range(1, 41)]  # nothing listens there
+    client_zone(tmp_path, "many.test", [(10, "mx.many.test", "127.0.7.1")], lines[1:])
+    (report,) = audit(tmp_path, rig, ca, ["many.test"])
+    check = smtp_of(report)
+    assert len(check.datum("hosts")) == 32  # type: ignore[arg-type]
+    assert any("8 more MX address" in note for note in check.notes)
+    assert check.status is Status.ERROR  # nothing answered: could not test, never "no STARTTLS"

@@ -153,3 +153,22 @@ def test_target_rule_tokens() -> None:
     assert refusal("not-an-ip", True) == "invalid"
     assert refusal("192.0.2.1", False) == "private"  # documentation range (RFC 5737)
     assert refusal("8.8.8.8", False) is None and refusal("2001:4860:4860::8888", False) is None
+
+
+def test_memory_stays_bounded() -> None:
+    addresses = loopback(3, base=240)
+    rig = SmtpRig([ServerSpec(a) for a in addresses]).start()
+    try:
+        prober = Prober(settings(rig, memo_limit=2))
+
+        async def run() -> None:
+            for address in addresses:
+                await prober.tls(address, None)
+            await prober.tls(addresses[-1], None)  # still remembered
+            await prober.tls(addresses[0], None)  # forgotten beyond the limit: probed again
+
+        asyncio.run(run())
+    finally:
+        rig.stop()
+    assert [rig.counters.connections[a] for a in addresses] == [2, 1, 1]
+    assert len(prober._tls) <= 2 and prober._locks == {}
