@@ -10,6 +10,7 @@ bounded by ``Timeouts.session``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from dataclasses import dataclass
 
@@ -50,7 +51,8 @@ async def _upgrade(session: Session, endpoint: Endpoint, ehlo_name: str) -> tupl
     except (ssl.SSLError, ConnectionError, OSError) as exc:
         return None, f"TLS handshake failed: {str(exc)[:200]}"
     facts = describe(obj)
-    await session.command(f"EHLO {ehlo_name}")  # RFC 3207: forget what was said before TLS
+    with contextlib.suppress(ProbeFailed):  # RFC 3207: the session starts again; what TLS showed is kept
+        await session.command(f"EHLO {ehlo_name}")
     return facts, None
 
 
