@@ -28,6 +28,7 @@ import random
 import ssl
 import tempfile
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,7 @@ class TestCA:
         cert = builder.sign(signer_key, hashes.SHA256())
         return Issued(cert, key, [] if self_signed else [self.intermediate])
 
-    def server_context(self, issued: Issued) -> ssl.SSLContext:
+    def server_context(self, issued: Issued, tls_max: ssl.TLSVersion | None = None) -> ssl.SSLContext:
         base = self.directory / f"leaf-{x509.random_serial_number()}"
         cert_file, key_file = base.with_suffix(".crt"), base.with_suffix(".key")
         cert_file.write_bytes(
@@ -149,6 +150,12 @@ class TestCA:
         )
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_file, key_file)
+        if tls_max is not None:  # an old server: only TLS 1.0/1.1 (needs security level 0)
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                context.minimum_version = ssl.TLSVersion.TLSv1
+                context.maximum_version = tls_max
         return context
 
 
@@ -177,6 +184,7 @@ class ServerSpec:
     hold: float = 0.0  # seconds to sleep before answering RCPT (to make sessions overlap)
     ident: str = "mailaudit test MTA"  # the banner's software name (e.g. "ESMTP Exim 4.96")
     raw: bytes = b""  # behaviour "raw": these bytes as the whole greeting, then silence
+    tls_max: ssl.TLSVersion | None = None  # cap the server's TLS version (an old server)
     issued: Issued | None = field(default=None, repr=False)
 
 
@@ -329,7 +337,7 @@ class SmtpRig:
         loop = asyncio.get_running_loop()
         if spec.behaviour in ("silent", "busy", "raw", "drip"):
             return await asyncio.start_server(self._raw(spec), spec.address, port)
-        context = self.ca.server_context(spec.issued) if (self.ca and spec.issued) else None
+        context = self.ca.server_context(spec.issued, spec.tls_max) if (self.ca and spec.issued) else None
 
         def factory() -> _CountingSMTP:
             return _CountingSMTP(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import ssl
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +22,7 @@ HOST = "mx.example.test"
 A_PLAIN, A_VALID, A_EXPIRED, A_WRONG, A_SELF, A_SILENT, A_BUSY, A_CLOSED, A_OPEN, A_LOCKED = (
     f"127.0.0.{n}" for n in range(40, 50)
 )
+A_OLD = "127.0.0.50"
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +43,7 @@ def rig(ca: TestCA) -> Iterator[SmtpRig]:
         ServerSpec(A_CLOSED, behaviour="closed"),
         ServerSpec(A_OPEN, rcpt="accept", domains=frozenset({"example.org"})),
         ServerSpec(A_LOCKED, rcpt="tenant_lock"),
+        ServerSpec(A_OLD, tls=CertKind.VALID, tls_max=ssl.TLSVersion.TLSv1_1),
     ]
     server = SmtpRig(specs, ca).start()
     yield server
@@ -137,3 +140,8 @@ def test_rcpt_refuses_a_domain_that_would_inject(rig: SmtpRig) -> None:
     probe = rcpt(rig, A_OPEN, "example.org>\r\nDATA")
     assert probe.failure is not None and probe.failure.kind is FailureKind.PROTOCOL
     assert rig.counters.total() == before
+
+
+def test_an_old_tls_server_is_described_not_missed(rig: SmtpRig) -> None:
+    probe = tls(rig, A_OLD)
+    assert probe.failure is None and probe.tls is not None and probe.tls.version == "TLSv1.1"
