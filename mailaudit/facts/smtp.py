@@ -109,3 +109,18 @@ async def _collect(ctx: AuditContext) -> SmtpFacts:
     failures = tuple({f.answer.describe(): f.answer for f in tlsa if f.answer is not None}.values())
     skipped = len(every) - len(pairs)
     return SmtpFacts(mx, tuple(verdicts), tuple(probes), failures, prober.port25_blocked, skipped)
+
+
+async def presented_chains(ctx: AuditContext, host: str) -> tuple[tuple[str, tuple[bytes, ...]], ...]:
+    """``(address, chain)`` for each address of MX ``host`` that completed a TLS handshake: the DER
+    chain (leaf first) as presented, for the dane check to match its DNSSEC-validated TLSA records
+    against. Empty without ``--smtp`` (nothing connects) or when no address was tested."""
+    if not ctx.options.smtp:
+        return ()
+    facts = await smtp_facts(ctx)
+    name = host.lower().rstrip(".")
+    return tuple(
+        (verdict.address, probe.tls.chain)
+        for verdict, probe in zip(facts.hosts, facts.probes, strict=True)
+        if (verdict.host or "").lower() == name and probe.tls is not None
+    )

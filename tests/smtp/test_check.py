@@ -184,3 +184,19 @@ def test_addresses_per_domain_are_capped(tmp_path: pathlib.Path, rig: SmtpRig, c
     assert len(check.datum("hosts")) == 32  # type: ignore[arg-type]
     assert any("8 more MX address" in note for note in check.notes)
     assert check.status is Status.ERROR  # nothing answered: could not test, never "no STARTTLS"
+
+
+def test_presented_chains_for_the_dane_check(zones: pathlib.Path, rig: SmtpRig, ca: TestCA) -> None:
+    from mailaudit.catalogue import Catalogue
+    from mailaudit.context import AuditContext
+    from mailaudit.facts.smtp import presented_chains
+
+    def chains(smtp: bool) -> tuple[tuple[str, tuple[bytes, ...]], ...]:
+        options = AuditOptions(smtp=smtp, smtp_port=rig.port, smtp_timeout=0.3, allow_private_targets=True)
+        ctx = AuditContext("good.test", Resolver(zones=[zones], offline=True), options, Catalogue.load())
+        return asyncio.run(presented_chains(ctx, HOSTS["good"] + "."))
+
+    ((address, chain),) = chains(True)
+    assert address == A["good"] and chain == tuple(rig.spec(A["good"]).issued.der_chain())  # type: ignore[union-attr]
+    before = rig.counters.total()
+    assert chains(False) == () and rig.counters.total() == before
