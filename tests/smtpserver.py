@@ -185,6 +185,7 @@ class ServerSpec:
     ident: str = "mailaudit test MTA"  # the banner's software name (e.g. "ESMTP Exim 4.96")
     raw: bytes = b""  # behaviour "raw": these bytes as the whole greeting, then silence
     tls_max: ssl.TLSVersion | None = None  # cap the server's TLS version (an old server)
+    delay: float = 0.0  # behaviour "raw": seconds before the greeting
     issued: Issued | None = field(default=None, repr=False)
 
 
@@ -354,6 +355,7 @@ class SmtpRig:
                     writer.write(b"421 4.7.0 mx.example.test Too many connections, try later\r\n")
                     await writer.drain()
                 elif spec.behaviour == "raw":
+                    await asyncio.sleep(spec.delay)
                     writer.write(spec.raw)
                     await writer.drain()
                     while await reader.read(1024):

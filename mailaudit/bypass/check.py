@@ -21,7 +21,7 @@ from mailaudit.context import AuditContext
 from mailaudit.facts.mx import MxFacts, mx_facts
 from mailaudit.facts.smtp import run_prober, smtp_facts
 from mailaudit.facts.spf import spf_facts
-from mailaudit.smtp.outcomes import FailureKind
+from mailaudit.smtp.outcomes import Failure, FailureKind
 from mailaudit.smtp.prober import Prober
 
 MAX_ADDRESSES_PER_NAME = 4  # a name with many addresses (a CDN apex) is sampled, not swept
@@ -121,7 +121,7 @@ def _report(
     ctx: AuditContext, out: Collector, service: Provider, mx: MxFacts, probed: list[Probed], prober: Prober
 ) -> None:
     words = ctx.catalogue.words("bypass")
-    unreached = [p for p in probed if p.probe.failure is not None and _unreached(p.probe.failure.kind)]
+    unreached = [p for p in probed if p.probe.failure is not None and _unreached(p.probe.failure)]
     if probed and len(unreached) == len(probed) and prober.stats.reached == 0:
         kinds = ", ".join(sorted({p.probe.failure.kind.value for p in unreached if p.probe.failure}))
         out.failed(
@@ -147,8 +147,8 @@ def _report(
             )
 
 
-def _unreached(kind: FailureKind) -> bool:
-    return kind.unreached or kind is FailureKind.BLOCKED_HERE
+def _unreached(failure: Failure) -> bool:
+    return not failure.heard and (failure.kind.unreached or failure.kind is FailureKind.BLOCKED_HERE)
 
 
 def _closed_here(kind: FailureKind) -> bool:

@@ -45,8 +45,8 @@ async def run(ctx: AuditContext, out: Collector) -> None:
 
 
 def _all_unreached(facts: SmtpFacts) -> bool:
-    kinds = {v.failure.kind for v in facts.hosts if v.failure is not None}
-    return all(k.unreached or k is FailureKind.BLOCKED_HERE for k in kinds)
+    failures = [v.failure for v in facts.hosts if v.failure is not None]
+    return all(not f.heard and (f.kind.unreached or f.kind is FailureKind.BLOCKED_HERE) for f in failures)
 
 
 def _blocked(ctx: AuditContext, out: Collector, facts: SmtpFacts) -> None:

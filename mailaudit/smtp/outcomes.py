@@ -37,6 +37,7 @@ class Failure:
     kind: FailureKind
     detail: str
     reply: Reply | None = None
+    heard: bool = False  # the server had spoken (a banner) before it failed: it was reached
 
     def describe(self) -> str:
         return f"{self.kind.value}: {self.detail}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import ssl
 from dataclasses import dataclass
 
@@ -74,7 +75,8 @@ async def _tls_talk(session: Session, endpoint: Endpoint, ehlo_name: str, timeou
             tls, error = await _upgrade(session, endpoint, ehlo_name)
     except ProbeFailed as failed:
         await session.close(quit_first=_may_quit(failed.failure.kind))
-        return TlsProbe(endpoint.address, endpoint.host, failed.failure, transcript=tuple(session.transcript))
+        failure = _marked(failed.failure, session)
+        return TlsProbe(endpoint.address, endpoint.host, failure, transcript=tuple(session.transcript))
     await session.close(quit_first=error is None or tls is not None)
     return TlsProbe(
         endpoint.address,
@@ -118,7 +120,8 @@ async def _rcpt_talk(
             rcpt = await session.command(f"RCPT TO:<postmaster@{domain}>")
     except ProbeFailed as failed:
         await session.close(quit_first=_may_quit(failed.failure.kind))
-        return RcptProbe(endpoint.address, endpoint.host, domain, failed.failure, transcript=tuple(session.transcript))
+        failure = _marked(failed.failure, session)
+        return RcptProbe(endpoint.address, endpoint.host, domain, failure, transcript=tuple(session.transcript))
     await session.close()
     return RcptProbe(
         endpoint.address,
@@ -154,3 +157,8 @@ def _safe_domain(domain: str) -> bool:
 def _may_quit(kind: FailureKind) -> bool:
     """Say QUIT only to a server that is still talking sensibly."""
     return kind not in (FailureKind.DROPPED, FailureKind.TARPIT, FailureKind.PROTOCOL)
+
+
+def _marked(failure: Failure, session: Session) -> Failure:
+    """The failure, noting whether the server had spoken first (then port 25 evidently works)."""
+    return dataclasses.replace(failure, heard=True) if session.heard else failure

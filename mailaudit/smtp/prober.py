@@ -8,9 +8,10 @@ One ``Prober`` per run (like the DNS ``Resolver``), shared by every domain of a 
   in-flight de-duplication: concurrent askers share one probe); each (address, domain) pair is
   RCPT-probed once;
 * loopback/private/link-local targets are refused unless ``allow_private`` (``targets``);
-* when the first ``blocked_after`` addresses the run tried were all unreachable (refused,
-  timed out, silent) and none has answered yet, outbound port 25 looks blocked from here: every
-  later probe returns ``BLOCKED_HERE`` at once instead of waiting out its own timeout.
+* when ``blocked_after`` addresses were unreachable (refused, timed out, silent), none has
+  answered, and the probes that were in flight have finished without an answer either, outbound
+  port 25 looks blocked from here: every later probe returns ``BLOCKED_HERE`` at once instead of
+  waiting out its own timeout.
 
 Time bound: one probe takes at most ``Timeouts.session`` (30 s by default); a domain's
 addresses are probed concurrently, so a domain costs one session bound while fewer than ``cap``
@@ -117,6 +118,8 @@ class Prober:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # address -> (lock, users); dropped when unused
         self._tls: _Memo[str, TlsProbe] = _Memo(settings.memo_limit)
         self._rcpt: _Memo[tuple[str, str], RcptProbe] = _Memo(settings.memo_limit)
+        self._in_flight = 0
+        self._change = asyncio.Event()  # replaced at each change: waiters wake once per change
 
     @property
     def port25_blocked(self) -> bool:
@@ -157,15 +160,32 @@ class Prober:
         lock = self._enter(endpoint.address)
         try:
             async with lock, self._slots:
+                await self._settle()
                 if self.port25_blocked:
                     self.stats.short_circuited += 1
                     return failed(endpoint, _blocked_failure(self.stats.unreached))
                 self.stats.connections[endpoint.address] += 1
-                result = await run(endpoint)
+                self._in_flight += 1
+                try:
+                    result = await run(endpoint)
+                    self._account(result.failure)
+                finally:
+                    self._in_flight -= 1
+                    self._changed()
         finally:
             self._leave(endpoint.address)
-        self._account(result.failure)
         return result
+
+    async def _settle(self) -> None:
+        """Before declaring port 25 blocked, let the probes already in flight finish: one of them
+        answering proves the way out is open (fast refusals from dead hosts must not decide alone).
+        The wait is bounded by those probes' own session bound."""
+        while self.stats.reached == 0 and self.stats.unreached >= self.settings.blocked_after and self._in_flight:
+            await self._change.wait()
+
+    def _changed(self) -> None:
+        self._change.set()
+        self._change = asyncio.Event()
 
     def _enter(self, address: str) -> asyncio.Lock:
         lock, users = self._locks.get(address, (asyncio.Lock(), 0))
@@ -180,7 +200,7 @@ class Prober:
             self._locks[address] = (lock, users - 1)
 
     def _account(self, failure: Failure | None) -> None:
-        if failure is None or not failure.kind.unreached:
+        if failure is None or failure.heard or not failure.kind.unreached:
             self.stats.reached += 1
         else:
             self.stats.unreached += 1

@@ -40,6 +40,7 @@ class Session:
         self._writer = writer
         self._timeouts = timeouts
         self.transcript: list[str] = []
+        self.heard = False  # a complete reply was read: the server is there
 
     @classmethod
     async def open(cls, address: str, port: int, timeouts: Timeouts) -> Session:
@@ -89,6 +90,7 @@ class Session:
             reply = assemble(lines)
         except ReplyError as exc:
             raise ProbeFailed(Failure(FailureKind.PROTOCOL, str(exc))) from None
+        self.heard = True
         for line in reply.transcript().splitlines():
             self._note("S: " + line)
         if reply.code == 421:

@@ -172,3 +172,26 @@ def test_memory_stays_bounded() -> None:
         rig.stop()
     assert [rig.counters.connections[a] for a in addresses] == [2, 1, 1]
     assert len(prober._tls) <= 2 and prober._locks == {}
+
+
+def test_fast_refusals_alone_do_not_declare_port25_blocked() -> None:
+    # Dead hosts refuse in microseconds; a live server greets later. The live one, in flight
+    # when three refusals are in, must get its say before the run calls port 25 blocked.
+    slow, *dead = loopback(9, base=250)
+    rig = SmtpRig(
+        [ServerSpec(slow, behaviour="raw", raw=b"220 slow.example.test ESMTP\r\n", delay=0.3)]
+        + [ServerSpec(a, behaviour="closed") for a in dead]
+    ).start()
+    try:
+        prober = Prober(settings(rig, cap=3))
+
+        async def run() -> list[object]:
+            return list(await asyncio.gather(prober.tls(slow, None), *(prober.tls(a, None) for a in dead)))
+
+        results = asyncio.run(run())
+    finally:
+        rig.stop()
+    first = results[0].failure  # type: ignore[attr-defined]
+    assert first is not None and first.kind is FailureKind.TARPIT and first.heard  # greeted, then silent
+    assert [r.failure.kind for r in results[1:]] == [FailureKind.REFUSED] * 8  # type: ignore[attr-defined]
+    assert not prober.port25_blocked
