@@ -8,7 +8,9 @@ Candidates, in the order they are listed:
 1. MX records that do not point at the filter (a lower-priority backup MX is the classic path);
 2. MX hosts seen in a ``--baseline`` run but gone now (spammers keep old MX records for weeks);
 3. the Microsoft 365 tenant endpoint ``<domain with dashes>.mail.protection.outlook.com`` when the
-   domain shows signs of Microsoft 365 and the filter is not Microsoft;
+   domain shows signs of Microsoft 365 and the filter is not Microsoft; Google's
+   ``aspmx.l.google.com`` when it shows signs of Google Workspace and the filter is not Google
+   (shared by every Workspace domain: only the per-domain RCPT makes it meaningful);
 4. the apex and the conventional names ``mail.``, ``smtp.``, ``mx.``, ``webmail.``, ``cpanel.``;
 5. SPF ``a``/``a:host`` hosts and single-address ``ip4:``/``ip6:`` terms (``/32``, ``/128``).
 
@@ -27,12 +29,15 @@ from .providers import Provider
 CONVENTIONAL = ("mail", "smtp", "mx", "webmail", "cpanel")
 M365_SPF_INCLUDE = "spf.protection.outlook.com"
 M365_TENANT_SUFFIX = "mail.protection.outlook.com"
+GOOGLE_SPF_INCLUDE = "_spf.google.com"
+GOOGLE_MX = "aspmx.l.google.com"
 
 
 class Reason(enum.Enum):
     OTHER_MX = "other_mx"
     BASELINE_MX = "baseline_mx"
     M365_TENANT = "m365_tenant"
+    GOOGLE_WORKSPACE = "google_workspace"
     APEX = "apex"
     CONVENTIONAL = "conventional"
     SPF_A = "spf_a"
@@ -75,6 +80,13 @@ def shows_m365(signals: Signals) -> bool:
     return any(_norm(host).endswith("." + M365_TENANT_SUFFIX) for _, host in signals.mx)
 
 
+def shows_google(signals: Signals) -> bool:
+    """SPF includes Google, or a google-site-verification TXT."""
+    if any(_norm(i) == GOOGLE_SPF_INCLUDE for i in signals.spf_includes):
+        return True
+    return any(t.strip().lower().startswith("google-site-verification=") for t in signals.txt)
+
+
 def single_address(term: str) -> str | None:
     """``192.0.2.7`` or ``192.0.2.7/32`` -> ``192.0.2.7``; a wider range -> None."""
     text, _, prefix = term.strip().partition("/")
@@ -97,6 +109,8 @@ def candidates(signals: Signals, filter_service: Provider) -> list[Candidate]:
     found.extend(Candidate(Reason.BASELINE_MX, _norm(h)) for h in signals.baseline_mx if _norm(h) not in current)
     if filter_service.key != "microsoft" and shows_m365(signals):
         found.append(Candidate(Reason.M365_TENANT, tenant_endpoint(domain)))
+    if filter_service.key != "google" and shows_google(signals):
+        found.append(Candidate(Reason.GOOGLE_WORKSPACE, GOOGLE_MX))
     found.append(Candidate(Reason.APEX, domain))
     found.extend(Candidate(Reason.CONVENTIONAL, f"{label}.{domain}") for label in CONVENTIONAL)
     found.extend(Candidate(Reason.SPF_A, _norm(h)) for h in signals.spf_a_hosts)

@@ -159,7 +159,7 @@ def _closed_here(kind: FailureKind) -> bool:
 
 def _open(ctx: AuditContext, out: Collector, service: Provider, mx: MxFacts, item: Probed) -> None:
     origin = _origin_kind(item)
-    variant = origin if service.lock == "ranges" else f"{origin}_{service.lock}"
+    variant = origin if service.lock == "ranges" or origin == "google" else f"{origin}_{service.lock}"
     remove = [
         dns_record(ctx.name, "MX", f"{h.preference} {h.name.to_text()}")
         for h in mx.hosts
@@ -181,10 +181,13 @@ def _open(ctx: AuditContext, out: Collector, service: Provider, mx: MxFacts, ite
 
 
 def _origin_kind(item: Probed) -> str:
-    """``m365`` (the tenant endpoint), ``exim`` (a cPanel/Exim banner) or ``default`` (any server)."""
+    """``m365`` (the tenant endpoint), ``google`` (Workspace), ``exim`` (a cPanel/Exim banner) or
+    ``default`` (any server)."""
     host = (item.host or "").lower()
     if item.candidate.reason is Reason.M365_TENANT or host.endswith(".mail.protection.outlook.com"):
         return "m365"
+    if item.candidate.reason is Reason.GOOGLE_WORKSPACE:
+        return "google"
     banner = item.probe.banner.text.lower() if item.probe.banner is not None else ""
     return "exim" if ("exim" in banner or "cpanel" in banner) else "default"
 

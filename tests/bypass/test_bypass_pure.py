@@ -140,3 +140,14 @@ def test_mail_refused_is_not_acceptance_and_failures_are_untested() -> None:
     assert read(probe(b"550 5.7.1 null sender refused\r\n", mail_only=True)).verdict is Verdict.REFUSED
     untested = read(probe(failure=Failure(FailureKind.TIMEOUT, "no TCP connection")))
     assert untested.verdict is Verdict.UNTESTED and not untested.accepts
+
+
+def test_google_workspace_candidate() -> None:
+    mimecast = provider_of("eu-smtp-inbound-1.mimecast.com", TABLE)
+    google = provider_of("aspmx.l.google.com", TABLE)
+    assert mimecast is not None and google is not None
+    signals = Signals(domain="example.org", spf_includes=("_spf.google.com",))
+    assert (Reason.GOOGLE_WORKSPACE, "aspmx.l.google.com") in [
+        (c.reason, c.host) for c in candidates(signals, mimecast)
+    ]
+    assert all(c.reason is not Reason.GOOGLE_WORKSPACE for c in candidates(signals, google))

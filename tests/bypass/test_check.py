@@ -16,13 +16,13 @@ from mailaudit.options import AuditOptions
 from ..smtp.zones import client_zone, write_zone
 from ..smtpserver import ServerSpec, SmtpRig
 
-FILTER, OPEN, SPFIP, TENANT, BACKUP, OLDMX, SILENT_MX, SILENT = (f"127.0.3.{n}" for n in range(10, 18))
+FILTER, OPEN, SPFIP, TENANT, BACKUP, OLDMX, SILENT_MX, SILENT, GOOGLE = (f"127.0.3.{n}" for n in range(10, 19))
 MIMECAST_MX = "eu-smtp-inbound-1.mimecast.com"
 
 
 @pytest.fixture(scope="module")
 def rig() -> Iterator[SmtpRig]:
-    mine = frozenset({"client.test", "backup.test", "old.test", "own.test"})
+    mine = frozenset({"client.test", "backup.test", "old.test", "own.test", "gws.test"})
     specs = [
         ServerSpec(FILTER, host=MIMECAST_MX, rcpt="accept", domains=mine),
         ServerSpec(OPEN, host="mail.client.test", rcpt="accept", domains=mine, ident="ESMTP Exim 4.96 cPanel"),
@@ -32,6 +32,7 @@ def rig() -> Iterator[SmtpRig]:
         ServerSpec(OLDMX, host="oldmx.old.test", rcpt="accept", domains=mine),
         ServerSpec(SILENT_MX, behaviour="silent"),
         ServerSpec(SILENT, behaviour="silent"),
+        ServerSpec(GOOGLE, host="mx.google.com", rcpt="accept", domains=mine),
     ]
     server = SmtpRig(specs).start()
     yield server
@@ -53,6 +54,8 @@ def zones(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     client_zone(folder, "locked.test", filt, ['@ 300 TXT "MS=ms12345678"'])
     write_zone(folder, "outlook.com", [f"client-test.mail.protection.outlook.com. 300 A {TENANT}",
                                        f"locked-test.mail.protection.outlook.com. 300 A {TENANT}"])  # fmt: skip
+    write_zone(folder, "google.com", [f"aspmx.l.google.com. 300 A {GOOGLE}"])
+    client_zone(folder, "gws.test", filt, ['@ 300 TXT "google-site-verification=abc123"'])
     client_zone(folder, "dark.test", [(10, "eu-smtp-inbound-9.mimecast.com", SILENT_MX)], [f"mail 300 A {SILENT}"])
     return folder
 
@@ -145,3 +148,10 @@ def test_python_api_takes_the_smtp_options(zones: pathlib.Path, rig: SmtpRig) ->
         allow_private_targets=True,
     )
     assert "bypass.origin.open" in {f.id for f in report.findings}
+
+
+def test_google_workspace_behind_a_filter(zones: pathlib.Path, rig: SmtpRig) -> None:
+    check = bypass_of(audit(zones, rig, "gws.test"))
+    (finding,) = check.findings
+    assert finding.subject == f"aspmx.l.google.com {GOOGLE}" and finding.variant == "google"
+    assert "Reject all mail not from gateway IPs" in finding.fix.summary  # type: ignore[union-attr]
