@@ -86,20 +86,25 @@ def _judge(ctx: AuditContext, out: Collector, verdict: HostVerdict, probe: TlsPr
             address=address,
         )
         return
-    cert = verdict.certificate
-    if cert is not None and not cert.valid:
-        out.add(
-            "smtp.certificate.invalid",
-            subject,
-            evidence=[f"subject: {cert.subject}", f"issuer: {cert.issuer}", *([cert.detail] if cert.detail else [])],
-            problems=", ".join(p.replace("_", " ") for p in cert.problems),
-            names=", ".join(cert.names) or "none",
-            not_after=cert.not_after.strftime("%Y-%m-%d"),
-            host=host,
-            address=address,
-        )
+    _certificate(out, verdict, host, address)
     if verdict.dane is DaneResult.INVALID:
         out.note(fill(words.get("dane_mismatch", "{host} ({address}): TLSA mismatch"), where))
+
+
+def _certificate(out: Collector, verdict: HostVerdict, host: str, address: str) -> None:
+    cert = verdict.certificate
+    if cert is None or cert.valid:
+        return
+    out.add(
+        "smtp.certificate.invalid",
+        f"{host} {address}",
+        evidence=[f"subject: {cert.subject}", f"issuer: {cert.issuer}", *([cert.detail] if cert.detail else [])],
+        problems=", ".join(p.replace("_", " ") for p in cert.problems),
+        names=", ".join(cert.names) or "none",
+        not_after=cert.not_after.strftime("%Y-%m-%d"),
+        host=host,
+        address=address,
+    )
 
 
 CHECK = Check(
