@@ -155,3 +155,24 @@ def test_google_workspace_behind_a_filter(zones: pathlib.Path, rig: SmtpRig) -> 
     (finding,) = check.findings
     assert finding.subject == f"aspmx.l.google.com {GOOGLE}" and finding.variant == "google"
     assert "Reject all mail not from gateway IPs" in finding.fix.summary  # type: ignore[union-attr]
+
+
+def test_cli_baseline_mx_becomes_a_candidate(zones: pathlib.Path, rig: SmtpRig, tmp_path: pathlib.Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    mx = {"hosts": [{"preference": 10, "host": "oldmx.old.test.", "addresses": [OLDMX]}]}
+    old = {"domain": "old.test", "checks": [{"id": "mx", "status": "pass", "error": None, "data": mx}], "findings": []}
+    baseline = tmp_path / "last-month.json"
+    baseline.write_text(json.dumps({"version": 1, "reports": [old]}))
+    result = subprocess.run(
+        [sys.executable, "-m", "mailaudit", "check", "old.test", "--offline", "--zone", str(zones), "--smtp",
+         "--allow-private-targets", "--smtp-port", str(rig.port), "--smtp-timeout", "0.3", "--no-dnsbl",
+         "--baseline", str(baseline), "--format", "json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)["reports"][0]
+    opened = [f for f in report["findings"] if f["id"] == "bypass.origin.open"]
+    assert [f["subject"] for f in opened] == [f"oldmx.old.test {OLDMX}"]
