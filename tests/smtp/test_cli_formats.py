@@ -18,7 +18,7 @@ from .zones import client_zone, write_zone
 FILTER, OPEN, PLAIN, BADCERT, SILENT = (f"127.0.4.{n}" for n in range(10, 15))
 MIMECAST_MX = "eu-smtp-inbound-1.mimecast.com"
 SCHEMA = pathlib.Path(__file__).resolve().parents[2] / "docs" / "schema" / "report.schema.json"
-FORMATS = ("table", "json", "jsonl", "html", "junit", "markdown")
+FORMATS = ("table", "json", "jsonl", "html", "junit", "markdown", "csv")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_every_format_shows_the_new_ids(zones: pathlib.Path, rig: SmtpRig, ca: T
     result = cli(zones, rig, ca, "client.test", "plain.test", "--smtp", "--allow-private-targets", "--format", fmt)
     assert result.returncode == 1, result.stderr
     out = result.stdout
-    if fmt in ("json", "jsonl", "junit", "markdown"):
+    if fmt in ("json", "jsonl", "junit", "markdown", "csv"):
         for fid in ("bypass.origin.open", "smtp.starttls.missing", "smtp.certificate.invalid"):
             assert fid in out, (fmt, fid)
     else:  # table and html show titles
