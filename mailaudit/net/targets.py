@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 
-__all__ = ["refusal"]
+__all__ = ["admissible_with_option", "refusal"]
 
 # Checked in this order; the first match names the reason. ``private`` entries are admitted
 # with allow_private, the others never (e.g. ``::1`` is both loopback and in reserved ``::/8``).
@@ -42,7 +42,7 @@ def refusal(address: str, allow_private: bool) -> str | None:
     (``::ffff:127.0.0.1``) are judged as the IPv4 address they carry.
     """
     try:
-        ip = ipaddress.ip_address(address.strip().split("%", 1)[0])
+        ip = ipaddress.ip_address(address.strip().strip("[]").split("%", 1)[0])
     except ValueError:
         return "invalid"
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -53,3 +53,8 @@ def refusal(address: str, allow_private: bool) -> str | None:
     if isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED and not allow_private:
         return "shared"
     return None
+
+
+def admissible_with_option(reason: str) -> bool:
+    """Would ``--allow-private-targets`` admit an address refused for ``reason``?"""
+    return reason in ("loopback", "link-local", "private", "shared")

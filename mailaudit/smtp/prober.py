@@ -27,10 +27,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from mailaudit.net.targets import admissible_with_option, refusal
+
 from .outcomes import Failure, FailureKind, RcptProbe, TlsProbe
 from .probe import Endpoint, probe_rcpt, probe_tls
 from .session import Timeouts
-from .targets import admissible_with_option, refusal
 
 T = TypeVar("T", TlsProbe, RcptProbe)
 

@@ -140,7 +140,7 @@ def test_one_answer_means_port25_is_not_blocked() -> None:
 
 
 def test_target_rule_tokens() -> None:
-    from mailaudit.smtp.targets import refusal
+    from mailaudit.net.targets import refusal
 
     assert refusal("127.0.0.1", False) == "loopback" and refusal("127.0.0.1", True) is None
     assert refusal("::1", False) == "loopback" and refusal("::1", True) is None
