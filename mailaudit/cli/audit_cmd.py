@@ -22,6 +22,7 @@ from mailaudit.cli.common import (
     terminal_style,
 )
 from mailaudit.cli.output import emit
+from mailaudit.cli.record import RunRecorder
 from mailaudit.domains import DomainInput, normalize
 from mailaudit.engine import Auditor
 from mailaudit.errors import InputError
@@ -43,7 +44,7 @@ def check(domains: tuple[str, ...], **params: Any) -> int:
     Example:  mailaudit check example.com --format html > example.html
     """
     inputs = _unique(normalize(d, params["exact"]) for d in domains)
-    return _run(inputs, params, progress=False, many=False)
+    return _run(inputs, params, progress=False, many=False, command="check")
 
 
 @click.command(short_help="Audit every domain of a file (one per line), ranked worst first.", epilog=EXIT_CODES)
@@ -60,7 +61,8 @@ def batch(file: pathlib.Path, **params: Any) -> int:
     """
     inputs = _unique(read_domain_file(file, params["exact"]))
     with batch_output(params) as done:  # --output/--resume/--shard/--cluster: cli/batchrun.py
-        code = _run(select_inputs(inputs, params, done), params, progress=sys.stderr.isatty(), many=True)
+        code = _run(select_inputs(inputs, params, done), params, progress=sys.stderr.isatty(), many=True,
+                    command="batch")
     return done.exit_code(code)
 
 
@@ -92,16 +94,25 @@ def _render_options(params: dict[str, Any], options: AuditOptions, many: bool) -
     return RenderOptions(options.fail_on, params["lang"], color, width, verbose=params["verbose"] or not many)
 
 
-def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool, many: bool) -> int:
+def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool, many: bool, command: str) -> int:
+    with RunRecorder(params, command) as recorder:
+        code = _audit(inputs, params, progress, many, recorder)
+        recorder.commit()  # only a run that finished is recorded (Ctrl-C records nothing)
+        return code
+
+
+def _audit(inputs: list[DomainInput], params: dict[str, Any], progress: bool, many: bool,
+           recorder: RunRecorder) -> int:
     fmt = output_format(params["fmt"])
     options = build_options(params)
     baseline = load_baseline(params["baseline"])
     resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
     tally = Tally(options.fail_on, baseline)
+    recorder.start()  # the options are valid: an unusable --db file stops the run here, before any work
     kept: list[DomainReport] = []
     try:
-        resolver.run_sync(lambda: _stream(auditor, inputs, params, fmt, tally, kept, progress))
+        resolver.run_sync(lambda: _stream(auditor, inputs, params, fmt, (tally, recorder), kept, progress))
     except KeyboardInterrupt:
         if fmt in ("jsonl", "json", "junit", "csv"):  # a partial machine document would mislead
             raise
@@ -116,11 +127,14 @@ def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool, many
     return int(tally.code)
 
 
-async def _stream(auditor: Auditor, inputs: list[DomainInput], params: dict[str, Any], fmt: str, tally: Tally,
-                  kept: list[DomainReport], progress: bool) -> None:
-    """Audit every domain; jsonl lines are written as each finishes, other formats kept."""
-    async for report in report_source(auditor, inputs, params):
+async def _stream(auditor: Auditor, inputs: list[DomainInput], params: dict[str, Any], fmt: str,
+                  sinks: tuple[Tally, RunRecorder], kept: list[DomainReport], progress: bool) -> None:
+    """Audit every domain; jsonl lines are written as each finishes, other formats kept; the
+    exit-code tally and the --db recorder see every report."""
+    tally, recorder = sinks
+    async for report in report_source(auditor, inputs, params):  # this process or --cluster
         tally.add(report)
+        recorder.add(report)
         if progress:
             click.echo(f"\r[{tally.domains}/{len(inputs)}] {report.domain[:60]:<60}", err=True, nl=False)
         if fmt == "jsonl":
