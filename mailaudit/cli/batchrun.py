@@ -31,7 +31,7 @@ def batch_options(func: F) -> F:
     options = [
         click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=pathlib.Path), default=None,
                      metavar="FILE", help="Write the output to FILE instead of standard output (format from "
-                     "--format, else from the file's extension, else json)."),
+                     "--format, else jsonl with --resume, else from the file's extension, else json)."),
         click.option("--resume", is_flag=True,
                      help="With --output FILE in jsonl: skip the domains already complete in FILE, append the rest."),
         click.option("--shard", default=None, metavar="K/N",
