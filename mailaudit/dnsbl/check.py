@@ -259,14 +259,28 @@ async def run(ctx: AuditContext, out: Collector) -> None:
     if not lists:
         out.skip("no blocklists selected")
         return
-    # health probes (once per run) need no target: ask them while the targets are gathered
-    targets, _ = await asyncio.gather(collect_targets(ctx, out),
-                                      asyncio.gather(*(list_health(ctx, bl, key) for bl in lists)))
+    # health probes (once per run) need no target: ask them while the targets are gathered; the
+    # MX addresses and the domain are asked about as soon as they are known (_early)
+    targets, _, _ = await asyncio.gather(collect_targets(ctx, out),
+                                         asyncio.gather(*(list_health(ctx, bl, key) for bl in lists)),
+                                         _early(ctx, lists, key))
     outcome = await lookup_all(ctx, targets, lists, key)
     out.data["targets"] = [{"target": t.value, "kind": t.kind.value, "sources": list(t.sources)} for t in targets]
     report(out, outcome)
     if all(h.status == "skipped" for h in outcome.lists) and not out.errors:
         out.skip("no blocklist zone is verifiable offline (outside the --zone files)")
+
+
+async def _early(ctx: AuditContext, lists: Iterable[Blocklist], key: str | None) -> None:
+    """Ask the lists about the domain and its MX addresses without waiting for the SPF tree
+    (a round of latency later): ``lookup_all`` then finds these answers in the resolver's cache,
+    so each question is still asked once. The same address filter as ``collect_targets``."""
+    found = _Targets()
+    for host in (await mx_facts(ctx)).hosts:
+        for address in host.addresses:
+            found.add(address, "MX")
+    early = [Target(ip, Kind.IP, ()) for ip in found.sources]
+    await lookup_all(ctx, [*early, Target(ctx.domain, Kind.DOMAIN, ())], lists, key)
 
 
 def report(out: Collector, outcome: BlocklistRun) -> None:

@@ -42,7 +42,8 @@ MAX_RECORD_BYTES = 450
 
 
 async def run(ctx: AuditContext, out: Collector) -> None:
-    facts = await spf_facts(ctx)
+    # the type-99 question (_side_records) does not depend on the tree: ask it alongside, cached
+    facts, _ = await asyncio.gather(spf_facts(ctx), ctx.query(ctx.name, "SPF"))
     tree = facts.tree
     assert tree is not None
     info = tree.info
