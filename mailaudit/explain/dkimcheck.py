@@ -1,0 +1,115 @@
+"""DKIM verification of a raw message with dkimpy, against keys fetched beforehand.
+
+dkimpy asks for each key through its ``dnsfunc``; here that function only reads a mapping the
+caller filled (through mailaudit's resolver, so ``--zone``/``--offline`` apply and no question is
+asked twice). A name the caller could not resolve is a ``temperror``, never a missing key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import dkim
+
+from .limits import DEFAULT_LIMITS
+
+_QUIET = logging.getLogger("mailaudit.explain.dkim")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
+
+
+class KeyLookupFailed(Exception):
+    """Marks a key whose DNS lookup failed (timeout, SERVFAIL, not verifiable offline)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """One DKIM-Signature field as written: who signed (``d=``), with which selector (``s=``)."""
+
+    index: int
+    domain: str
+    selector: str
+    algorithm: str
+    headers: tuple[str, ...]
+
+    @property
+    def key_name(self) -> str:
+        """The DNS name of the key, with a trailing dot."""
+        return f"{self.selector}._domainkey.{self.domain}."
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """``result``: pass, fail, neutral (unreadable signature), permerror (no usable key), temperror."""
+
+    signature: Signature
+    result: str
+    reason: str  # body_hash, signature, no_key, bad_key, key_lookup, malformed, too_many, ""
+
+
+def signatures(headers: tuple[tuple[str, str], ...], limit: int = DEFAULT_LIMITS.max_signatures) -> tuple[Signature, ...]:
+    """The DKIM-Signature fields among ``headers`` (lower-case names, unfolded values), in order."""
+    out: list[Signature] = []
+    index = 0
+    for name, value in headers:
+        if name != "dkim-signature":
+            continue
+        tags = _tags(value)
+        out.append(Signature(index, tags.get("d", "").lower().rstrip("."), tags.get("s", "").lower(),
+                             tags.get("a", "").lower(),
+                             tuple(h.strip().lower() for h in tags.get("h", "").split(":") if h.strip())))
+        index += 1
+        if len(out) >= limit:
+            break
+    return tuple(out)
+
+
+def _tags(value: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for item in value.split(";"):
+        key, eq, val = item.partition("=")
+        if eq and key.strip() and key.strip() not in tags:
+            tags[key.strip()] = "".join(val.split())
+    return tags
+
+
+def verify(raw: bytes, signature: Signature, keys: Mapping[str, bytes | None | Exception]) -> Verification:
+    """Verify one signature of ``raw``; ``keys`` maps key names to TXT bytes, None (no record) or an error."""
+    answer = keys.get(signature.key_name.lower())
+    if isinstance(answer, Exception):
+        return Verification(signature, "temperror", "key_lookup")
+    if not signature.domain or not signature.selector:
+        return Verification(signature, "neutral", "malformed")
+    if answer is None:
+        return Verification(signature, "permerror", "no_key")
+
+    def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes | None:
+        key = (name.decode("ascii", "replace") if isinstance(name, bytes) else name).lower()
+        found = keys.get(key if key.endswith(".") else key + ".")
+        if isinstance(found, Exception):
+            raise dkim.DnsTimeoutError(str(found))
+        return found
+
+    return _run(raw, signature, dnsfunc)
+
+
+def _run(raw: bytes, signature: Signature, dnsfunc: object) -> Verification:
+    try:
+        checker = dkim.DKIM(raw, logger=_QUIET, minkey=1024)
+        ok = checker.verify(idx=signature.index, dnsfunc=dnsfunc)
+    except dkim.ValidationError as err:
+        reason = "body_hash" if "body hash" in str(err) else "signature"
+        return Verification(signature, "fail", reason)
+    except dkim.KeyFormatError:
+        return Verification(signature, "permerror", "bad_key")
+    except dkim.DKIMException:
+        return Verification(signature, "neutral", "malformed")
+    except (ValueError, TypeError, IndexError, KeyError, UnicodeError):  # dkimpy on hostile input
+        return Verification(signature, "neutral", "malformed")
+    if ok:
+        return Verification(signature, "pass", "")
+    key = getattr(checker, "pk", None)
+    return Verification(signature, "fail" if key is not None else "permerror",
+                        "signature" if key is not None else "bad_key")

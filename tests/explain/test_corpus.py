@@ -1,0 +1,92 @@
+"""Each bounce and reply of the corpus (tests/explain/data) gets the expected kind and diagnosis."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from mailaudit.explain.clues import diagnose
+from mailaudit.explain.evidence import read_evidence
+
+DATA = pathlib.Path(__file__).parent / "data"
+
+# file -> (kind, first finding id, its subject, receiver named by the rule)
+EXPECTED = {
+    "postfix-gmail-dmarc.eml": ("bounce", "explain.dmarc.rejected", "example.com", "Gmail"),
+    "postfix-spamhaus-relay.eml": ("bounce", "explain.ip.listed", "203.0.113.7", "Spamhaus"),
+    "gmail-user-unknown.eml": ("bounce", "explain.recipient.unknown", "no.such.person@gmail.com", "Gmail"),
+    "exim-gmail-rate.eml": ("bounce", "explain.reputation.low", "example.com", "Gmail"),
+    "exchange-banned-ip.eml": ("bounce", "explain.ip.blocked", "203.0.113.7", "Microsoft"),
+    "gmail-5.7.26-unauthenticated.txt": ("smtp_reply", "explain.auth.rejected", "example.com", "Gmail"),
+    "gmail-4.7.28-rate.txt": ("smtp_reply", "explain.reputation.rate", "example.com", "Gmail"),
+    "gmail-5.7.30-bulk-dkim.txt": ("smtp_reply", "explain.dkim.rejected", "?", "Gmail"),
+    "gmail-4.7.32-alignment.txt": ("smtp_reply", "explain.alignment.rejected", "?", "Gmail"),
+    "microsoft-5.7.515.txt": ("smtp_reply", "explain.auth.rejected", "example.com", "Microsoft"),
+    "microsoft-5.7.509.txt": ("smtp_reply", "explain.dmarc.rejected", "example.com", "Microsoft"),
+    "microsoft-s3150.txt": ("smtp_reply", "explain.ip.blocked", "203.0.113.7", "Microsoft"),
+    "yahoo-5.7.9.txt": ("smtp_reply", "explain.auth.rejected", "?", "Yahoo"),
+    "yahoo-tss04.txt": ("smtp_reply", "explain.reputation.low", "203.0.113.7", "Yahoo"),
+    "yahoo-bl21.txt": ("smtp_reply", "explain.ip.listed", "203.0.113.7", "Yahoo"),
+    "spamcop.txt": ("smtp_reply", "explain.ip.listed", "203.0.113.9", "SpamCop"),
+    "barracuda.txt": ("smtp_reply", "explain.ip.listed", "203.0.113.9", "Barracuda"),
+    "proofpoint.txt": ("smtp_reply", "explain.ip.blocked", "203.0.113.7", "Proofpoint"),
+    "proofpoint-dmarc.txt": ("smtp_reply", "explain.dmarc.rejected", "?", "Proofpoint"),
+    "mimecast-dmarc.txt": ("smtp_reply", "explain.dmarc.rejected", "?", "Mimecast"),
+    "mimecast-spoof.txt": ("smtp_reply", "explain.spoofing.rejected", "?", "Mimecast"),
+    "mimecast-relay.txt": ("smtp_reply", "explain.relay.denied", "?", "Mimecast"),
+    "dane-exchange.txt": ("smtp_reply", "explain.dane.failed", "?", "Microsoft"),
+    "mta-sts.txt": ("smtp_reply", "explain.mta_sts.failed", "?", "Microsoft"),
+    "quota.txt": ("smtp_reply", "explain.recipient.full", "5.2.2", ""),
+    "too-big.txt": ("smtp_reply", "explain.message.too_big", "5.3.4", ""),
+    "unknown-reply.txt": ("smtp_reply", "explain.rejection.unknown", "5.7.0", ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus_diagnosis(name: str) -> None:
+    kind, finding, subject, receiver = EXPECTED[name]
+    evidence = read_evidence((DATA / name).read_bytes())
+    assert evidence.kind == kind
+    clues = diagnose(evidence)
+    assert clues, name
+    assert clues[0].id == finding, (name, clues)
+    assert clues[0].subject == subject, (name, clues[0])
+    if receiver:
+        assert dict(clues[0].params)["receiver"] == receiver
+
+
+def test_every_corpus_file_has_an_expectation() -> None:
+    assert sorted(p.name for p in DATA.iterdir() if p.suffix in (".eml", ".txt")) == sorted(EXPECTED)
+
+
+def test_story_bounce_names_the_relay_address_and_the_list() -> None:
+    evidence = read_evidence((DATA / "postfix-spamhaus-relay.eml").read_bytes())
+    clue = diagnose(evidence)[0]
+    params = dict(clue.params)
+    assert params["list"] == "zen.spamhaus.org"
+    assert params["domain"] == "example.com"  # from the returned message's From
+    assert clue.variant == "then"  # nothing looked up yet
+
+
+def test_mailbox_unknown_gets_no_dns_fix() -> None:
+    clues = diagnose(read_evidence((DATA / "gmail-user-unknown.eml").read_bytes()))
+    assert [c.id for c in clues] == ["explain.recipient.unknown"]
+    assert not clues[0].records
+
+
+def test_dsn_fields_are_read() -> None:
+    evidence = read_evidence((DATA / "postfix-gmail-dmarc.eml").read_bytes())
+    assert evidence.reporting_mta == "relay.example.com"
+    rejection = evidence.rejections[0]
+    assert rejection.recipient == "alice.reader@gmail.com"
+    assert rejection.remote_mta == "gmail-smtp-in.l.google.com"
+    assert rejection.reply.code == 550 and rejection.reply.status == "5.7.26"
+    assert evidence.message is not None and evidence.message.headers_only
+    assert evidence.message.from_domain == "example.com"
+
+
+def test_html_only_ndr_text_is_read_without_script() -> None:
+    evidence = read_evidence((DATA / "exchange-banned-ip.eml").read_bytes())
+    assert "alert" not in str(evidence.rejections[0].reply)
+    assert evidence.addresses == ("203.0.113.7",)
