@@ -132,7 +132,8 @@ def _listed_clues(rejection: Rejection, evidence: Evidence, now: Now, params: li
         out.append(Clue("explain.ip.listed", ip, variant,
                         (*params, ("ip", ip), ("list", zone), ("domain", evidence.sender_domain or "?"), *extra),
                         shown + tuple(f"{entry.zone}: {entry.state} {entry.meaning}".strip()
-                                      for entry in now.listings_of(ip)), records, remove))
+                                      for entry in now.listings_of(ip)
+                                      if entry.state in ("listed", "clear") or entry.zone == zone), records, remove))
     return out
 
 
@@ -144,8 +145,10 @@ def _listing_variant(ip: str, zone: str, domain: str, now: Now
     if not entries:
         return "then", [], (), ()
     listed = [e for e in entries if e.state == "listed"]
+    if not listed and all(e.state == "skipped" for e in entries):
+        return "then", [], (), ()
     if not listed:
-        state = "error" if any(e.state == "error" for e in entries) else "cleared"
+        state = "error" if any(e.state in ("error", "skipped") for e in entries) else "cleared"
         return state, [("now_lists", ", ".join(e.zone for e in entries))], (), ()
     extra = [("now_lists", ", ".join(e.zone for e in listed)), ("meaning", listed[0].meaning or "listed")]
     spf = now.spf_for(ip, domain) if domain else None
@@ -173,7 +176,7 @@ def _domain_clue(finding: str, cause: str, evidence: Evidence, now: Now, params:
     """A rejection about the sending domain's authentication or reputation, with today's state."""
     domain = evidence.sender_domain
     ip = evidence.addresses[0] if evidence.addresses else (
-        evidence.message.connecting_ip if evidence.message else "")
+        evidence.message.connecting_ip if evidence.message and evidence.kind == "message" else "")
     params += [("domain", domain or "?"), ("ip", ip or "?")]
     variant = "default" if domain else "nodomain"
     if cause in ("spf", "unauthenticated", "dmarc", "alignment") and domain and ip:

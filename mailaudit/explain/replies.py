@@ -88,7 +88,10 @@ def _collect(lines: list[str], i: int, match: re.Match[str]) -> tuple[Reply, int
         else:
             break
         i += 1
-    return Reply(int(code), status, " ".join(" ".join(pieces).split())), i
+    text = " ".join(" ".join(pieces).split())
+    for prefix in (f" {code}-{status} ", f" {code} {status} ") if status else (f" {code}-", ):
+        text = (" " + text + " ").replace(prefix, " ").strip()
+    return Reply(int(code), status, text), i
 
 
 def _field_line(line: str) -> bool:

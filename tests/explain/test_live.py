@@ -1,0 +1,167 @@
+"""explain end to end against the project's test DNS server on 127.0.0.1: the story's bounce, a
+listing that expired, raw messages signed at test time (valid, body altered, unaligned From, key
+rotated), failures that are not absences, and each DNS question asked once."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from collections.abc import Callable
+
+import pytest
+
+from .conftest import Keys
+
+DATA = pathlib.Path(__file__).parent / "data"
+Run = Callable[..., tuple[int, str, str]]
+
+
+def _doc(out: str) -> dict[str, object]:
+    doc = json.loads(out)
+    assert doc["version"] == 1 and set(doc) == {"version", "kind", "diagnosis", "message"}
+    return doc
+
+
+def _ids(doc: dict[str, object]) -> list[str]:
+    return [f["id"] for f in doc["diagnosis"]]  # type: ignore[index, union-attr]
+
+
+def test_story_bounce_listed_relay_is_your_own_host(cli: Run) -> None:
+    code, out, err = cli(str(DATA / "postfix-spamhaus-relay.eml"), "--format", "json")
+    doc = _doc(out)
+    assert doc["kind"] == "bounce" and doc["message"] is None
+    finding = doc["diagnosis"][0]  # type: ignore[index]
+    assert finding["id"] == "explain.ip.listed" and finding["subject"] == "203.0.113.7"
+    assert "still listed now" in finding["detail"] and "own SPF record authorises 203.0.113.7" in finding["detail"]
+    assert "forgotten cPanel" in finding["detail"]
+    assert finding["fix"]["records"] == [{"name": "example.com.", "type": "TXT", "value": "v=spf1 mx ~all"}]
+    assert finding["fix"]["remove"][0]["value"] == "v=spf1 mx ip4:203.0.113.7 ~all"
+    assert any("zen.spamhaus.org: listed" in e for e in finding["evidence"])
+    assert code == 1 and err == ""
+
+
+def test_expired_listing_says_cleared_and_weighs_low(cli: Run) -> None:
+    code, out, _ = cli(str(DATA / "spamcop.txt"), "--format", "json")
+    finding = _doc(out)["diagnosis"][0]  # type: ignore[index]
+    assert finding["id"] == "explain.ip.listed" and finding["severity"] == "low"
+    assert "no longer listed" in finding["detail"]
+    assert code == 0
+
+
+def test_mailbox_unknown_asks_no_dns_and_gives_no_dns_fix(cli: Run, server: object) -> None:
+    code, out, _ = cli(str(DATA / "gmail-user-unknown.eml"), "--format", "json")
+    doc = _doc(out)
+    assert _ids(doc) == ["explain.recipient.unknown"]
+    assert doc["diagnosis"][0]["fix"]["records"] == []  # type: ignore[index]
+    assert server.total == 0  # type: ignore[attr-defined]
+    assert code == 0
+
+
+def test_gmail_dmarc_bounce_shows_policy_now(cli: Run) -> None:
+    code, out, _ = cli(str(DATA / "postfix-gmail-dmarc.eml"), "--format", "json")
+    finding = _doc(out)["diagnosis"][0]  # type: ignore[index]
+    assert finding["id"] == "explain.dmarc.rejected" and "Policy now: reject" in finding["detail"]
+    assert code == 1
+
+
+def _message(keys: Keys, *, sender: str = "news@example.com", ip: str = "203.0.113.7", selector: str = "s1",
+             domain: str = "example.com", auth: str = "", return_path: str = "news@example.com") -> bytes:
+    body = (f"From: Example News <{sender}>\r\nTo: alice.reader@gmail.com\r\nSubject: December offers\r\n"
+            f"Date: Tue, 1 Dec 2026 08:12:00 +0000\r\nMessage-ID: <offer-1@{domain}>\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\nour December offers.\r\n").encode()
+    signed = keys.sign(body, selector, domain)
+    top = (f"Return-Path: <{return_path}>\r\n"
+           f"Received: from mail.sender.test (mail.sender.test [{ip}])\r\n"
+           "        by mx.google.com with ESMTPS id x1si2.2026.12.01.00.12.01\r\n"
+           "        for <alice.reader@gmail.com>; Tue, 01 Dec 2026 00:12:01 -0800 (PST)\r\n")
+    if auth:
+        top += f"Authentication-Results: mx.google.com;\r\n       {auth}\r\n"
+    return top.encode() + signed
+
+
+def test_valid_signed_message_passes(cli: Run, keys: Keys, tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "valid.eml"
+    path.write_bytes(_message(keys, auth="dkim=pass header.i=@example.com header.s=s1; spf=pass "
+                                         "smtp.mailfrom=news@example.com; dmarc=pass header.from=example.com"))
+    code, out, _ = cli(str(path), "--format", "json")
+    doc = _doc(out)
+    assert doc["kind"] == "message"
+    assert doc["message"] == {"from_domain": "example.com", "connecting_ip": "203.0.113.7", "spf": "pass",
+                              "dkim": [{"domain": "example.com", "selector": "s1", "result": "pass"}],
+                              "dmarc": "pass"}
+    assert "explain.message.authenticated" in _ids(doc)
+    assert "explain.message.dkim.failed" not in _ids(doc)
+
+
+def test_body_altered_after_signing(cli: Run, keys: Keys, tmp_path: pathlib.Path) -> None:
+    raw = _message(keys, ip="198.51.100.77").replace(b"our December offers.", b"our December offers.\r\n-- footer")
+    (tmp_path / "altered.eml").write_bytes(raw)
+    code, out, _ = cli(str(tmp_path / "altered.eml"), "--format", "json")
+    doc = _doc(out)
+    failed = [f for f in doc["diagnosis"] if f["id"] == "explain.message.dkim.failed"]  # type: ignore[union-attr]
+    assert failed and "body was changed after signing" in failed[0]["detail"]
+    assert doc["message"]["dkim"][0]["result"] == "fail"  # type: ignore[index]
+    assert doc["message"]["dmarc"] == "fail" and "explain.message.dmarc.failed" in _ids(doc)  # type: ignore[index]
+    assert code == 1
+
+
+def test_unaligned_from(cli: Run, keys: Keys, tmp_path: pathlib.Path) -> None:
+    raw = _message(keys, ip="198.51.100.99", selector="esp1", domain="esp.example", return_path="bounce@esp.example")
+    (tmp_path / "esp.eml").write_bytes(raw)
+    code, out, _ = cli(str(tmp_path / "esp.eml"), "--format", "json")
+    doc = _doc(out)
+    assert doc["message"]["dkim"] == [{"domain": "esp.example", "selector": "esp1", "result": "pass"}]  # type: ignore[index]
+    assert doc["message"]["spf"] == "pass" and doc["message"]["dmarc"] == "fail"  # type: ignore[index]
+    dmarc = next(f for f in doc["diagnosis"] if f["id"] == "explain.message.dmarc.failed")  # type: ignore[union-attr]
+    assert "not aligned" in dmarc["detail"]
+
+
+def test_key_rotated_since_delivery(cli: Run, keys: Keys, tmp_path: pathlib.Path) -> None:
+    raw = _message(keys, selector="old", auth="dkim=pass header.i=@example.com header.s=old; spf=pass "
+                                             "smtp.mailfrom=news@example.com")
+    (tmp_path / "rotated.eml").write_bytes(raw)
+    code, out, _ = cli(str(tmp_path / "rotated.eml"), "--format", "json")
+    doc = _doc(out)
+    changed = next(f for f in doc["diagnosis"] if f["id"] == "explain.message.changed")  # type: ignore[union-attr]
+    assert "rotated or deleted since delivery" in changed["detail"]
+    failed = next(f for f in doc["diagnosis"] if f["id"] == "explain.message.dkim.failed")  # type: ignore[union-attr]
+    assert "no key at old._domainkey.example.com" in failed["detail"]
+
+
+def test_each_question_asked_once(cli: Run, keys: Keys, server: object, tmp_path: pathlib.Path) -> None:
+    (tmp_path / "m.eml").write_bytes(_message(keys))
+    cli(str(tmp_path / "m.eml"), "--format", "json")
+    assert server.count("s1._domainkey.example.com.", "TXT") == 1  # type: ignore[attr-defined]
+    assert server.repeated() == {}  # type: ignore[attr-defined]
+
+
+def test_key_lookup_timeout_is_not_a_missing_key(cli: Run, keys: Keys, server: object,
+                                                 tmp_path: pathlib.Path) -> None:
+    server.timeout("s1._domainkey.example.com.", "TXT")  # type: ignore[attr-defined]
+    (tmp_path / "m.eml").write_bytes(_message(keys))
+    code, out, _ = cli(str(tmp_path / "m.eml"), "--format", "json", "--fail-on", "critical")
+    doc = _doc(out)
+    assert doc["message"]["dkim"][0]["result"] == "temperror"  # type: ignore[index]
+    failed = next(f for f in doc["diagnosis"] if f["id"] == "explain.message.dkim.failed")  # type: ignore[union-attr]
+    assert "could not be looked up" in failed["detail"]
+    assert code == 3
+
+
+def test_offline_outside_the_zones_is_not_verifiable(keys: Keys, capsys: pytest.CaptureFixture[str]) -> None:
+    from mailaudit.cli import main
+
+    zone = pathlib.Path(__file__).parent / "zones" / "example.com.zone"
+    code = main(["explain", str(DATA / "postfix-spamhaus-relay.eml"), "--offline", "--zone", str(zone),
+                 "--format", "json", "--dnsbl", "zen.spamhaus.org"])
+    finding = json.loads(capsys.readouterr().out)["diagnosis"][0]
+    assert finding["id"] == "explain.ip.listed" and "could not be looked up now" in finding["detail"]
+    assert code == 1
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_table_and_markdown_in_both_languages(cli: Run, fmt: str, lang: str) -> None:
+    code, out, err = cli(str(DATA / "postfix-spamhaus-relay.eml"), "--format", fmt, "--lang", lang)
+    assert "203.0.113.7" in out and err == ""
+    assert ("terdaftar" in out) == (lang == "id")
+    assert "\x1b" not in out
