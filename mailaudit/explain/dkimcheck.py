@@ -49,7 +49,8 @@ class Verification:
     reason: str  # body_hash, signature, no_key, bad_key, key_lookup, malformed, too_many, ""
 
 
-def signatures(headers: tuple[tuple[str, str], ...], limit: int = DEFAULT_LIMITS.max_signatures) -> tuple[Signature, ...]:
+def signatures(headers: tuple[tuple[str, str], ...],
+               limit: int = DEFAULT_LIMITS.max_signatures) -> tuple[Signature, ...]:
     """The DKIM-Signature fields among ``headers`` (lower-case names, unfolded values), in order."""
     out: list[Signature] = []
     index = 0
@@ -75,7 +76,7 @@ def _tags(value: str) -> dict[str, str]:
     return tags
 
 
-def verify(raw: bytes, signature: Signature, keys: Mapping[str, bytes | None | Exception]) -> Verification:
+def verify(raw: bytes, signature: Signature, keys: Mapping[str, bytes | Exception | None]) -> Verification:
     """Verify one signature of ``raw``; ``keys`` maps key names to TXT bytes, None (no record) or an error."""
     answer = keys.get(signature.key_name.lower())
     if isinstance(answer, Exception):

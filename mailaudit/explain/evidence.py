@@ -72,7 +72,7 @@ def looks_like_message(data: bytes) -> bool:
     """The input starts with a header block with at least two fields a mail header has."""
     head = data[:8192].replace(b"\r\n", b"\n").lstrip(b"\n")
     block = head.split(b"\n\n", 1)[0]
-    names = set()
+    names: set[str] = set()
     for line in block.split(b"\n")[:200]:
         if line[:1] in (b" ", b"\t"):
             continue
@@ -131,7 +131,8 @@ def _bounce_evidence(bounce: Message, limits: Limits, table: Table, problems: tu
         recipients = freeform_recipients(bounce, limits) or recipients
     rejections = tuple(_rejection(r, table) for r in recipients if r.reply is not None)
     original = bounce.attached[0] if bounce.attached else None
-    facts = message_facts(original, limits, bounce.truncated or 'truncated' in problems) if original is not None else None
+    cut = bounce.truncated or "truncated" in problems
+    facts = message_facts(original, limits, cut) if original is not None else None
     texts = "\n".join(str(r.reply) for r in rejections)
     sender = (facts.from_domain if facts else "") or sender_domain_in(texts) or _sender_of_bounce(bounce)
     if not rejections:

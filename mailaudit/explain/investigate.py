@@ -151,7 +151,7 @@ async def _dkim(resolver: Resolver, evidence: Evidence) -> tuple[Verification, .
         return ()
     names = sorted({s.key_name.lower() for s in facts.signatures if s.domain and s.selector})
     answers = await asyncio.gather(*(resolver.query(n, "TXT") for n in names))
-    keys: dict[str, bytes | None | Exception] = {}
+    keys: dict[str, bytes | Exception | None] = {}
     for name, answer in zip(names, answers, strict=True):
         if not answer.ok:
             keys[name] = LookupError(answer.error or "lookup failed")
@@ -161,7 +161,7 @@ async def _dkim(resolver: Resolver, evidence: Evidence) -> tuple[Verification, .
     return tuple(await asyncio.to_thread(_verify_all, facts.raw, facts.signatures, keys))
 
 
-def _verify_all(raw: bytes, signatures: tuple[Signature, ...], keys: dict[str, bytes | None | Exception]
+def _verify_all(raw: bytes, signatures: tuple[Signature, ...], keys: dict[str, bytes | Exception | None]
                 ) -> list[Verification]:
     return [verify(raw, sig, keys) for sig in signatures]
 

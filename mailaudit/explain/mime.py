@@ -16,6 +16,7 @@ import email.header
 import email.message
 import email.parser
 import email.policy
+import itertools
 import quopri
 from dataclasses import dataclass, field
 
@@ -123,11 +124,11 @@ def parse_headers(block: bytes, budget_limits: Limits = DEFAULT_LIMITS) -> tuple
 
 def clean_value(value: object, limit: int) -> str:
     """Unfold, decode RFC 2047 words, replace undecodable bytes; cap at ``limit`` characters."""
-    if isinstance(value, email.header.Header):
-        text = str(value)
+    if isinstance(value, email.header.Header):  # compat32 wraps raw 8-bit values: get the bytes back
+        text = "".join(_decode_bytes(chunk, charset or "utf-8") if isinstance(chunk, bytes) else chunk
+                       for chunk, charset in email.header.decode_header(value))
     else:
-        text = str(value)
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     text = " ".join(text.split())
     if "=?" in text:
         text = _decode_words(text)
@@ -251,7 +252,7 @@ def split_multipart(body: bytes, boundary: bytes, max_parts: int) -> list[bytes]
             closed = True
             break
     chunks: list[bytes] = []
-    for (_, begin), (end, _) in zip(starts, starts[1:], strict=False):
+    for (_, begin), (end, _) in itertools.pairwise(starts):
         chunk = body[begin:end]
         chunks.append(chunk[:-2] if chunk.endswith(b"\r\n") else chunk[:-1] if chunk.endswith(b"\n") else chunk)
     if starts and not closed:

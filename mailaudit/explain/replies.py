@@ -176,7 +176,8 @@ def is_domain(text: str) -> bool:
 
 
 _SENDER_CUES = ("email from ", "mail from ", "message from ", "sender domain ", "domain of ", "mailfrom domain ",
-                "from domain ", "sending domain ", "spf domain ", "dkim domain ", "spf [", "mail from:<", "mail from: <", "smtp.mailfrom=")
+                "from domain ", "sending domain ", "spf domain ", "dkim domain ", "spf [", "mail from:<",
+                "mail from: <", "smtp.mailfrom=")
 
 
 def sender_domain_in(text: str, limit: int = DEFAULT_LIMITS.max_text_chars) -> str:

@@ -83,7 +83,7 @@ def test_valid_signed_message_passes(cli: Run, keys: Keys, tmp_path: pathlib.Pat
     path = tmp_path / "valid.eml"
     path.write_bytes(_message(keys, auth="dkim=pass header.i=@example.com header.s=s1; spf=pass "
                                          "smtp.mailfrom=news@example.com; dmarc=pass header.from=example.com"))
-    code, out, _ = cli(str(path), "--format", "json")
+    _code, out, _ = cli(str(path), "--format", "json")
     doc = _doc(out)
     assert doc["kind"] == "message"
     assert doc["message"] == {"from_domain": "example.com", "connecting_ip": "203.0.113.7", "spf": "pass",
@@ -108,7 +108,7 @@ def test_body_altered_after_signing(cli: Run, keys: Keys, tmp_path: pathlib.Path
 def test_unaligned_from(cli: Run, keys: Keys, tmp_path: pathlib.Path) -> None:
     raw = _message(keys, ip="198.51.100.99", selector="esp1", domain="esp.example", return_path="bounce@esp.example")
     (tmp_path / "esp.eml").write_bytes(raw)
-    code, out, _ = cli(str(tmp_path / "esp.eml"), "--format", "json")
+    _code, out, _ = cli(str(tmp_path / "esp.eml"), "--format", "json")
     doc = _doc(out)
     assert doc["message"]["dkim"] == [{"domain": "esp.example", "selector": "esp1", "result": "pass"}]  # type: ignore[index]
     assert doc["message"]["spf"] == "pass" and doc["message"]["dmarc"] == "fail"  # type: ignore[index]
@@ -120,7 +120,7 @@ def test_key_rotated_since_delivery(cli: Run, keys: Keys, tmp_path: pathlib.Path
     raw = _message(keys, selector="old", auth="dkim=pass header.i=@example.com header.s=old; spf=pass "
                                              "smtp.mailfrom=news@example.com")
     (tmp_path / "rotated.eml").write_bytes(raw)
-    code, out, _ = cli(str(tmp_path / "rotated.eml"), "--format", "json")
+    _code, out, _ = cli(str(tmp_path / "rotated.eml"), "--format", "json")
     doc = _doc(out)
     changed = next(f for f in doc["diagnosis"] if f["id"] == "explain.message.changed")  # type: ignore[union-attr]
     assert "rotated or deleted since delivery" in changed["detail"]
@@ -161,7 +161,7 @@ def test_offline_outside_the_zones_is_not_verifiable(keys: Keys, capsys: pytest.
 @pytest.mark.parametrize("fmt", ["table", "markdown"])
 @pytest.mark.parametrize("lang", ["en", "id"])
 def test_table_and_markdown_in_both_languages(cli: Run, fmt: str, lang: str) -> None:
-    code, out, err = cli(str(DATA / "postfix-spamhaus-relay.eml"), "--format", fmt, "--lang", lang)
+    _code, out, err = cli(str(DATA / "postfix-spamhaus-relay.eml"), "--format", fmt, "--lang", lang)
     assert "203.0.113.7" in out and err == ""
     assert ("terdaftar" in out) == (lang == "id")
     assert "\x1b" not in out
