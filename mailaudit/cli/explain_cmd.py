@@ -15,14 +15,14 @@ from typing import Any, BinaryIO
 
 import click
 
-from mailaudit.catalogue import LANGUAGES, Catalogue
+from mailaudit.catalogue import LANGUAGES
 from mailaudit.cli.common import FAIL_ON, output_format, resolver_from, resolver_options
-from mailaudit.dnscore.resolver import run_sync
+from mailaudit.dnsbl.lists import select
 from mailaudit.errors import InputError
-from mailaudit.explain.evidence import UnreadableInput, read_evidence
-from mailaudit.explain.investigate import investigate
+from mailaudit.explain.evidence import UnreadableInput
 from mailaudit.explain.limits import DEFAULT_LIMITS
-from mailaudit.explain.report import ExplainReport, build_report
+from mailaudit.explain.report import ExplainReport
+from mailaudit.explain.run import explain_bytes
 from mailaudit.model import Severity
 from mailaudit.options import AuditOptions
 from mailaudit.render.explain import EXPLAIN_FORMATS, render_json, render_markdown, render_table
@@ -44,15 +44,14 @@ from mailaudit.verdict import ExitCode
 def explain(source: str, **params: Any) -> int:
     """Explain a bounce, a pasted SMTP reply or a raw message (.eml): why it failed, and the fix."""
     data = read_input(source)
-    try:
-        evidence = read_evidence(data)
-    except UnreadableInput as err:
-        raise InputError(f"{source}: {err}") from None
     resolver = resolver_from(params)
     zones = tuple(z.strip().rstrip(".").lower() for z in params["dnsbl_zones"]) or None
+    select(zones)  # a bad --dnsbl zone is a usage error before any work
     options = dataclasses.replace(AuditOptions(), dnsbl=not params["no_dnsbl"], dnsbl_zones=zones)
-    now = run_sync(lambda: investigate(evidence, resolver, options))
-    report = build_report(evidence, now, Catalogue.load(params["lang"]))
+    try:
+        report = explain_bytes(data, resolver=resolver, options=options, lang=params["lang"])
+    except UnreadableInput as err:
+        raise InputError(f"{source}: {err}") from None
     fmt = output_format(params["fmt"])
     if fmt == "json":
         sys.stdout.write(render_json(report))

@@ -207,8 +207,20 @@ def message_clues(facts: MessageFacts, now: Now) -> list[Clue]:
                         (("what", "SPF"), ("then", recorded_spf), ("now", spf_now.result),
                          ("ip", facts.connecting_ip), ("domain", spf_now.domain))))
     out.extend(_dmarc_clues(facts, now, spf_now))
+    out.extend(_listed_now(facts, now))
     out.extend(_header_clues(facts))
     return out
+
+
+def _listed_now(facts: MessageFacts, now: Now) -> list[Clue]:
+    """The connecting address on a blocklist now (receivers may junk or refuse its next mail)."""
+    listed = [e for e in now.listings_of(facts.connecting_ip) if e.state == "listed"] if facts.connecting_ip else []
+    if not listed:
+        return []
+    return [Clue("explain.message.listed", facts.connecting_ip, "default",
+                 (("ip", facts.connecting_ip), ("now_lists", ", ".join(e.zone for e in listed)),
+                  ("meaning", listed[0].meaning or "listed")),
+                 tuple(f"{e.zone}: listed {e.meaning}".strip() for e in listed))]
 
 
 def _recorded(facts: MessageFacts, method: str) -> str:

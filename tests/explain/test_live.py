@@ -91,6 +91,8 @@ def test_valid_signed_message_passes(cli: Run, keys: Keys, tmp_path: pathlib.Pat
                               "dmarc": "pass"}
     assert "explain.message.authenticated" in _ids(doc)
     assert "explain.message.dkim.failed" not in _ids(doc)
+    listed = next(f for f in doc["diagnosis"] if f["id"] == "explain.message.listed")  # type: ignore[union-attr]
+    assert listed["subject"] == "203.0.113.7" and "zen.spamhaus.org" in listed["detail"]
 
 
 def test_body_altered_after_signing(cli: Run, keys: Keys, tmp_path: pathlib.Path) -> None:
@@ -165,3 +167,13 @@ def test_table_and_markdown_in_both_languages(cli: Run, fmt: str, lang: str) -> 
     assert "203.0.113.7" in out and err == ""
     assert ("terdaftar" in out) == (lang == "id")
     assert "\x1b" not in out
+
+
+def test_python_api(server: object, keys: Keys) -> None:
+    from mailaudit.dnscore.resolver import Resolver
+    from mailaudit.explain.run import explain_bytes
+
+    resolver = Resolver([server.address], timeout=0.5, retries=0)  # type: ignore[attr-defined]
+    report = explain_bytes((DATA / "postfix-gmail-dmarc.eml").read_bytes(), resolver=resolver, lang="id")
+    assert report.kind == "bounce" and report.findings[0].id == "explain.dmarc.rejected"
+    assert "menolak" in report.findings[0].detail
