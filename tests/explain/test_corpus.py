@@ -90,3 +90,36 @@ def test_html_only_ndr_text_is_read_without_script() -> None:
     evidence = read_evidence((DATA / "exchange-banned-ip.eml").read_bytes())
     assert "alert" not in str(evidence.rejections[0].reply)
     assert evidence.addresses == ("203.0.113.7",)
+
+
+def _forward(inner: bytes) -> bytes:
+    return (b"From: Client <boss@client.example>\r\nTo: support@consultant.example\r\nSubject: Fwd: see this\r\n"
+            b"Date: Tue, 1 Dec 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="fwd"\r\n\r\n--fwd\r\nContent-Type: text/plain\r\n\r\n'
+            b"Why did this fail?\r\n--fwd\r\nContent-Type: message/rfc822\r\n\r\n" + inner + b"\r\n--fwd--\r\n")
+
+
+def test_bounce_forwarded_as_attachment() -> None:
+    evidence = read_evidence(_forward((DATA / "postfix-spamhaus-relay.eml").read_bytes()))
+    assert evidence.kind == "bounce"
+    assert diagnose(evidence)[0].id == "explain.ip.listed"
+
+
+def test_message_forwarded_as_attachment_is_the_one_analysed() -> None:
+    inner = (b"Received: from out.esp.example (out.esp.example [198.51.100.99]) by mx.client.example with ESMTPS;"
+             b" Tue, 1 Dec 2026 09:00:00 +0000\r\nFrom: News <news@example.com>\r\nTo: boss@client.example\r\n"
+             b"Subject: offer\r\n\r\nhello\r\n")
+    evidence = read_evidence(_forward(inner))
+    assert evidence.kind == "message"
+    assert evidence.message is not None
+    assert (evidence.message.from_domain, evidence.message.connecting_ip) == ("example.com", "198.51.100.99")
+
+
+def test_bounce_forwarded_inline() -> None:
+    text = (b"From: Client <boss@client.example>\r\nTo: support@consultant.example\r\nSubject: Fwd: returned mail\r\n"
+            b"\r\n---------- Forwarded message ---------\r\nFrom: Mail Delivery System\r\n\r\n"
+            b"<bob@client.example>: host mx1.client.example[198.51.100.20] said: 554 5.7.1 Service\r\n"
+            b"    unavailable; Client host [203.0.113.7] blocked using zen.spamhaus.org\r\n")
+    evidence = read_evidence(text)
+    assert evidence.kind == "bounce"
+    assert diagnose(evidence)[0].subject == "203.0.113.7"
