@@ -3,8 +3,9 @@
 A rule matches a reply when one of its codes is the reply's enhanced or basic code (or it names
 none) and one of its phrases occurs in the reply's whitespace-collapsed lower-case text. Phrases
 are literals: each rule's set is compiled once into one alternation of escaped literals, so
-matching is linear in the text whatever the input. The best rule wins: a code hit beats none,
-a rule of the receiver that answered beats another's, a longer phrase beats a shorter one.
+matching is linear in the text whatever the input. The best rule wins: a phrase tied to codes or
+to a receiver beats a code alone or a bare phrase any server may write (``listed in``); then a code
+hit beats none, a rule of the receiver that answered beats another's, a longer phrase a shorter.
 """
 
 from __future__ import annotations
@@ -74,6 +75,11 @@ class Rule:
     def finding(self) -> str:
         return CAUSE_FINDINGS[self.cause]
 
+    @property
+    def strength(self) -> int:
+        """2: a phrase tied to codes or to a receiver; 1: a code alone, or a bare phrase any server may write."""
+        return 1 if self.generic or not (self.codes or self.receiver) else 2
+
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -109,8 +115,7 @@ class Table:
             code_hit = bool(rule.codes & codes)
             if rule.codes and not code_hit:
                 continue
-            score = (int(not rule.generic), int(code_hit), int(bool(receiver) and rule.receiver == receiver),
-                     len(found))
+            score = (rule.strength, int(code_hit), int(bool(receiver) and rule.receiver == receiver), len(found))
             if best is None or score > best.score:
                 best = Match(rule, reply, found, rule.receiver or receiver, score)
         return best

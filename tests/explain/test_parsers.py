@@ -102,3 +102,13 @@ def test_dkim_signature_fields_and_missing_key() -> None:
     assert verify(b"From: a@example.com\r\n\r\nbody\r\n", sig, {}).reason == "no_key"
     failed = verify(b"From: a@example.com\r\n\r\nbody\r\n", sig, {sig.key_name: LookupError("timeout")})
     assert (failed.result, failed.reason) == ("temperror", "key_lookup")
+
+
+def test_a_bare_phrase_does_not_beat_the_status_code() -> None:
+    table = load_table()
+    reply = find_replies("550 5.1.1 <bob@example.org>: this address is not listed in our directory")[0]
+    match = table.match(reply)
+    assert match is not None and match.rule.cause == "mailbox_unknown"
+    reply = find_replies("554 5.7.1 Client host [203.0.113.5] blocked using bl.example.net")[0]
+    match = table.match(reply)
+    assert match is not None and match.rule.cause == "blocklist"
