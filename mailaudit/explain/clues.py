@@ -61,7 +61,7 @@ class Now:
     dmarc_policy: str = ""  # none / quarantine / reject / missing / error / "" (not looked up)
     dmarc_record: str = ""
     dkim: tuple[Verification, ...] = ()
-    ptr: tuple[tuple[str, str], ...] = ()  # (ip, "ok" | "missing" | "mismatch" | "error")
+    ptr: tuple[tuple[str, str, str], ...] = ()  # (ip, "ok" | "missing" | "mismatch" | "error", PTR names)
     looked_up: bool = False
     notes: tuple[str, ...] = field(default=())
 
@@ -185,8 +185,13 @@ def _domain_clue(finding: str, cause: str, evidence: Evidence, now: Now, params:
             params += [("spf_now", spf.result)]
             variant = "spf_pass" if spf.result == "pass" else "spf_fail" if spf.result in (
                 "fail", "softfail", "neutral", "none") else "spf_error" if "error" in spf.result else variant
-    if cause in ("dmarc",) and now.dmarc_policy:
+    if cause == "dmarc" and now.dmarc_policy:
         params += [("policy", now.dmarc_policy)]
+    if cause == "ptr" and ip:
+        found = next((p for p in now.ptr if p[0] == ip), None)
+        if found is not None:
+            variant = "ptr_" + found[1]
+            params += [("ptr_names", found[2])]
     assert evidence.rejections
     return Clue(finding, domain or ip or "?", variant, tuple(params), shown)
 

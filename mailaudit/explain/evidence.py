@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .align import same_site
 from .authresults import AuthResults, parse_authentication_results
 from .bounce import Recipient, body_text, dsn_part, dsn_recipients, freeform_recipients, is_bounce
 from .dkimcheck import Signature, signatures
@@ -165,12 +166,24 @@ def _domain_of(value: str) -> tuple[str, int]:
     return (domain if is_domain(domain) else ""), len(found)
 
 
+def trusted(auth: tuple[AuthResults, ...], hops: tuple[Hop, ...]) -> tuple[AuthResults, ...]:
+    """The Authentication-Results the final receiver wrote (RFC 8601 section 5): its authserv-id is
+    of the site of the topmost ``Received`` ``by`` host (Microsoft writes none); fields a sender
+    planted further down are dropped. Without a match, the topmost field only."""
+    receiver = hops[0].by if hops else ""
+    if not receiver:
+        return auth
+    kept = tuple(a for a in auth if not a.authserv_id or same_site(a.authserv_id, receiver))
+    return kept or auth[:1]
+
+
 def message_facts(message: Message, limits: Limits = DEFAULT_LIMITS, truncated: bool = False) -> MessageFacts:
     """Facts from one message's header (no DNS)."""
     from_domain, from_count = _domain_of(" ".join(message.get_all("from")))
     mail_from = _domain_of(message.get("return-path") or "")[0]
     hops = tuple(parse_received(v) for v in message.get_all("received")[: limits.max_received])
-    auth = tuple(parse_authentication_results(v) for v in message.get_all("authentication-results")[:20])
+    auth = trusted(tuple(parse_authentication_results(v) for v in message.get_all("authentication-results")[:20]),
+                   hops)
     arc = tuple(parse_authentication_results(v, arc=True) for v in message.get_all("arc-authentication-results")[:20])
     recorded = next((a.client_ip() for a in auth if a.client_ip()), "")
     hop = connecting_hop(hops, tuple(a.authserv_id for a in auth))

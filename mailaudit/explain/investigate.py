@@ -24,6 +24,7 @@ from mailaudit.explain.evidence import Evidence
 from mailaudit.explain.knowledge import PLAIN_CAUSES
 from mailaudit.explain.received import is_public
 from mailaudit.facts.dmarc import dmarc_facts
+from mailaudit.facts.mx import forward_confirmed
 from mailaudit.options import AuditOptions
 from mailaudit.spf.evaluate import SpfResult, check_host_async
 from mailaudit.spf.record import SpfRecord, parse_record, without_term
@@ -41,15 +42,16 @@ async def investigate(evidence: Evidence, resolver: Resolver, options: AuditOpti
     domain = _domain(evidence)
     ctx = AuditContext(domain or PLACEHOLDER, resolver, options, Catalogue.load())
     addresses = _addresses(evidence)
-    listings, spf, dmarc, dkim = await asyncio.gather(
+    listings, spf, dmarc, dkim, ptr = await asyncio.gather(
         _listings(ctx, evidence, addresses), _spf(resolver, evidence, addresses),
-        _dmarc(ctx) if domain else _none(), _dkim(resolver, evidence))
+        _dmarc(ctx) if domain else _none(), _dkim(resolver, evidence), _ptr(ctx, evidence, addresses))
     policy, record = dmarc
     notes = tuple(f"{entry.zone}: {entry.meaning}" for entry in listings if entry.state == "error")
     notes += tuple(f"SPF {s.domain} for {s.ip}: {s.result}" for s in spf if s.result == "temperror")
     notes += ("DMARC policy of " + domain + ": lookup failed",) if policy == "error" else ()
     notes += tuple(f"DKIM key {v.signature.key_name}: lookup failed" for v in dkim if v.result == "temperror")
-    return Now(listings, spf, policy, record, dkim, (), True, notes)
+    notes += tuple(f"reverse DNS of {ip}: lookup failed" for ip, state, _ in ptr if state == "error")
+    return Now(listings, spf, policy, record, dkim, ptr, True, notes)
 
 
 def needs_dns(evidence: Evidence) -> bool:
@@ -135,6 +137,19 @@ async def _own_record(resolver: Resolver, domain: str, decided_by: str, mechanis
     direct = decided_by.lower().rstrip(".") == domain and mechanism in parsed.term_texts and \
         mechanism.lstrip("+").split(":", 1)[0].split("/", 1)[0].lower() in ("ip4", "ip6", "a", "mx")
     return records[0], without_term(parsed, mechanism) if direct else ""
+
+
+async def _ptr(ctx: AuditContext, evidence: Evidence, addresses: tuple[str, ...]
+               ) -> tuple[tuple[str, str, str], ...]:
+    """Forward-confirmed reverse DNS now, for the addresses of a PTR rejection."""
+    if not any(r.match is not None and r.match.rule.cause == "ptr" for r in evidence.rejections):
+        return ()
+    verdicts = await asyncio.gather(*(forward_confirmed(ctx, ip) for ip in addresses))
+    out = []
+    for ip, verdict in zip(addresses, verdicts, strict=True):
+        state = "ok" if verdict.confirmed else "error" if verdict.error is not None else verdict.variant
+        out.append((ip, state, ", ".join(verdict.names) or "-"))
+    return tuple(out)
 
 
 async def _dmarc(ctx: AuditContext) -> tuple[str, str]:

@@ -9,8 +9,8 @@ from mailaudit.explain.clues import Clue, Now, diagnose, dmarc_result
 from mailaudit.explain.evidence import Evidence
 from mailaudit.model import DnsRecord, Finding, Severity
 
-# the cause is gone now (the address is no longer listed; SPF passes now where SPF alone was the
-# cause): the finding stays, it explains the bounce, but weighs less
+# the cause is gone now (the address is no longer listed, its reverse DNS works, SPF passes now
+# where SPF alone was the cause): the finding stays, it explains the bounce, but weighs less
 SPF_SETTLES = frozenset({"explain.spf.rejected", "explain.auth.rejected"})
 
 
@@ -48,7 +48,7 @@ def _safe(text: str, limit: int = 500) -> str:
 
 def finding_of(clue: Clue, catalogue: Catalogue) -> Finding:
     params = {k: _safe(v) for k, v in clue.params}
-    settled = clue.variant == "cleared" or (clue.variant == "spf_pass" and clue.id in SPF_SETTLES)
+    settled = clue.variant in ("cleared", "ptr_ok") or (clue.variant == "spf_pass" and clue.id in SPF_SETTLES)
     severity = Severity.LOW if settled else None
     return catalogue.make(
         clue.id, _safe(clue.subject, 200), variant=clue.variant, severity=severity,

@@ -19,6 +19,7 @@ EXPECTED = {
     "exim-gmail-rate.eml": ("bounce", "explain.reputation.low", "example.com", "Gmail"),
     "exchange-banned-ip.eml": ("bounce", "explain.ip.blocked", "203.0.113.7", "Microsoft"),
     "gmail-5.7.26-unauthenticated.txt": ("smtp_reply", "explain.auth.rejected", "example.com", "Gmail"),
+    "gmail-5.7.25-ptr.txt": ("smtp_reply", "explain.ptr.rejected", "203.0.113.7", "Gmail"),
     "gmail-4.7.28-rate.txt": ("smtp_reply", "explain.reputation.rate", "example.com", "Gmail"),
     "gmail-5.7.30-bulk-dkim.txt": ("smtp_reply", "explain.dkim.rejected", "?", "Gmail"),
     "gmail-4.7.32-alignment.txt": ("smtp_reply", "explain.alignment.rejected", "?", "Gmail"),

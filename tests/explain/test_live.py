@@ -177,3 +177,15 @@ def test_python_api(server: object, keys: Keys) -> None:
     report = explain_bytes((DATA / "postfix-gmail-dmarc.eml").read_bytes(), resolver=resolver, lang="id")
     assert report.kind == "bounce" and report.findings[0].id == "explain.dmarc.rejected"
     assert "menolak" in report.findings[0].detail
+
+
+def test_ptr_rejection_checks_reverse_dns_now(cli: Run, server: object) -> None:
+    code, out, _ = cli(str(DATA / "gmail-5.7.25-ptr.txt"), "--format", "json")
+    finding = _doc(out)["diagnosis"][0]  # type: ignore[index]
+    assert finding["id"] == "explain.ptr.rejected" and "still has none now" in finding["detail"]
+    server.add("7.113.0.203.in-addr.arpa.", "PTR", "mail.example.com.")  # type: ignore[attr-defined]
+    server.add("mail.example.com.", "A", "203.0.113.7")  # type: ignore[attr-defined]
+    code, out, _ = cli(str(DATA / "gmail-5.7.25-ptr.txt"), "--format", "json")
+    finding = _doc(out)["diagnosis"][0]  # type: ignore[index]
+    assert "fixed since" in finding["detail"] and "mail.example.com" in finding["detail"]
+    assert finding["severity"] == "low" and code == 0

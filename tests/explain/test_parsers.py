@@ -112,3 +112,17 @@ def test_a_bare_phrase_does_not_beat_the_status_code() -> None:
     reply = find_replies("554 5.7.1 Client host [203.0.113.5] blocked using bl.example.net")[0]
     match = table.match(reply)
     assert match is not None and match.rule.cause == "blocklist"
+
+
+def test_only_the_receivers_authentication_results_are_trusted() -> None:
+    from mailaudit.explain.evidence import message_facts
+    from mailaudit.explain.mime import parse_message
+
+    raw = (b"Authentication-Results: mx.google.com; dkim=fail header.d=example.com; spf=fail "
+           b"smtp.mailfrom=example.com\r\n"
+           b"Received: from evil.test (evil.test [198.51.100.66]) by mx.google.com with ESMTPS; Tue, 1 Dec 2026\r\n"
+           b"Authentication-Results: mx.google.com.evil.test; dkim=pass header.d=example.com; spf=pass\r\n"
+           b"From: a@example.com\r\n\r\nbody\r\n")
+    facts = message_facts(parse_message(raw))
+    assert [a.authserv_id for a in facts.auth] == ["mx.google.com"]
+    assert facts.connecting_ip == "198.51.100.66"
