@@ -64,6 +64,7 @@ class Now:
     ptr: tuple[tuple[str, str, str], ...] = ()  # (ip, "ok" | "missing" | "mismatch" | "error", PTR names)
     looked_up: bool = False
     notes: tuple[str, ...] = field(default=())
+    arc: str = ""  # the ARC chain validated now: pass / fail / none / temperror, "" when not checked
 
     def spf_for(self, ip: str, domain: str) -> SpfNow | None:
         return next((s for s in self.spf if s.ip == ip and s.domain == domain), None)
@@ -213,7 +214,7 @@ def message_clues(facts: MessageFacts, now: Now) -> list[Clue]:
                          ("ip", facts.connecting_ip), ("domain", spf_now.domain))))
     out.extend(_dmarc_clues(facts, now, spf_now))
     out.extend(_listed_now(facts, now))
-    out.extend(_header_clues(facts))
+    out.extend(_header_clues(facts, now))
     return out
 
 
@@ -296,12 +297,12 @@ def dmarc_result(facts: MessageFacts, now: Now) -> str:
     return "pass" if clues[0].id == "explain.message.authenticated" else "fail"
 
 
-def _header_clues(facts: MessageFacts) -> list[Clue]:
+def _header_clues(facts: MessageFacts, now: Now) -> list[Clue]:
     out: list[Clue] = []
     if facts.arc_sets:
         arc = next((r.result for a in facts.auth for r in a.of("arc")), "")
         out.append(Clue("explain.message.arc", facts.from_domain or "?", "default",
-                        (("sets", str(facts.arc_sets)), ("result", arc or "?"))))
+                        (("sets", str(facts.arc_sets)), ("result", arc or "?"), ("arc_now", now.arc or "?"))))
     if facts.from_count != 1:
         out.append(Clue("explain.message.from.invalid", facts.from_domain or "?", "default",
                         (("count", str(facts.from_count)),)))

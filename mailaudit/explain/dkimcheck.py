@@ -105,3 +105,39 @@ def _run(raw: bytes, signature: Signature, dnsfunc: object) -> Verification:
     key = getattr(checker, "pk", None)
     return Verification(signature, "fail" if key is not None else "permerror",
                         "signature" if key is not None else "bad_key")
+
+
+ARC_FIELDS = ("arc-seal", "arc-message-signature")
+
+
+def arc_key_names(headers: tuple[tuple[str, str], ...], limit: int = 2 * DEFAULT_LIMITS.max_signatures
+                  ) -> tuple[str, ...]:
+    """The key names (``s._domainkey.d.``) the ARC-Seal and ARC-Message-Signature fields name."""
+    names: list[str] = []
+    for name, value in headers:
+        if name in ARC_FIELDS and len(names) < limit:
+            tags = _tags(value)
+            d, s = tags.get("d", "").lower().rstrip("."), tags.get("s", "").lower()
+            if d and s and f"{s}._domainkey.{d}." not in names:
+                names.append(f"{s}._domainkey.{d}.")
+    return tuple(names)
+
+
+def verify_arc(raw: bytes, keys: Mapping[str, bytes | Exception | None]) -> str:
+    """The ARC chain validation now (RFC 8617): ``pass``, ``fail``, ``none``, or ``temperror``."""
+    failed: list[str] = []
+
+    def dnsfunc(name: bytes | str, timeout: float = 5) -> bytes | None:
+        key = (name.decode("ascii", "replace") if isinstance(name, bytes) else name).lower()
+        found = keys.get(key if key.endswith(".") else key + ".")
+        if isinstance(found, Exception):
+            failed.append(key)
+            raise dkim.DnsTimeoutError(str(found))
+        return found
+
+    try:
+        cv, _, _ = dkim.arc_verify(raw, dnsfunc=dnsfunc)
+    except (dkim.DKIMException, ValueError, TypeError, IndexError, KeyError, UnicodeError):
+        return "fail"
+    result = cv.decode("ascii", "replace").lower() if isinstance(cv, bytes) else str(cv).lower()
+    return "temperror" if failed and result != "pass" else result

@@ -51,6 +51,7 @@ class MessageFacts:
     arc: tuple[AuthResults, ...]
     arc_sets: int
     signatures: tuple[Signature, ...]
+    headers: tuple[tuple[str, str], ...]  # every field as read (lower-case names)
     fields: frozenset[str]  # lower-case names present
     list_unsubscribe: str
     list_unsubscribe_post: str
@@ -191,7 +192,7 @@ def message_facts(message: Message, limits: Limits = DEFAULT_LIMITS, truncated: 
         raw=message.raw, from_domain=from_domain, from_count=from_count, mail_from=mail_from, hops=hops,
         connecting=hop, connecting_ip=recorded or (hop.address if hop else ""), auth=auth, arc=arc,
         arc_sets=len(message.get_all("arc-seal")), signatures=signatures(message.headers, limits.max_signatures),
-        fields=frozenset(k for k, _ in message.headers),
+        headers=message.headers, fields=frozenset(k for k, _ in message.headers),
         list_unsubscribe=message.get("list-unsubscribe") or "",
         list_unsubscribe_post=message.get("list-unsubscribe-post") or "",
         truncated=truncated or message.truncated,

@@ -19,7 +19,7 @@ from mailaudit.dnscore.answer import Outcome
 from mailaudit.dnscore.resolver import Resolver
 from mailaudit.errors import RecordSyntaxError
 from mailaudit.explain.clues import Listing, Now, SpfNow
-from mailaudit.explain.dkimcheck import Signature, Verification, verify
+from mailaudit.explain.dkimcheck import Signature, Verification, arc_key_names, verify, verify_arc
 from mailaudit.explain.evidence import Evidence
 from mailaudit.explain.knowledge import PLAIN_CAUSES
 from mailaudit.explain.received import is_public
@@ -42,7 +42,7 @@ async def investigate(evidence: Evidence, resolver: Resolver, options: AuditOpti
     domain = _domain(evidence)
     ctx = AuditContext(domain or PLACEHOLDER, resolver, options, Catalogue.load())
     addresses = _addresses(evidence)
-    listings, spf, dmarc, dkim, ptr = await asyncio.gather(
+    listings, spf, dmarc, (dkim, arc), ptr = await asyncio.gather(
         _listings(ctx, evidence, addresses), _spf(resolver, evidence, addresses),
         _dmarc(ctx) if domain else _none(), _dkim(resolver, evidence), _ptr(ctx, evidence, addresses))
     policy, record = dmarc
@@ -51,7 +51,7 @@ async def investigate(evidence: Evidence, resolver: Resolver, options: AuditOpti
     notes += ("DMARC policy of " + domain + ": lookup failed",) if policy == "error" else ()
     notes += tuple(f"DKIM key {v.signature.key_name}: lookup failed" for v in dkim if v.result == "temperror")
     notes += tuple(f"reverse DNS of {ip}: lookup failed" for ip, state, _ in ptr if state == "error")
-    return Now(listings, spf, policy, record, dkim, ptr, True, notes)
+    return Now(listings, spf, policy, record, dkim, ptr, True, notes, arc)
 
 
 def needs_dns(evidence: Evidence) -> bool:
@@ -159,12 +159,13 @@ async def _dmarc(ctx: AuditContext) -> tuple[str, str]:
     return ("missing", "") if facts.complete else ("error", "")
 
 
-async def _dkim(resolver: Resolver, evidence: Evidence) -> tuple[Verification, ...]:
-    """Fetch each signature's key once, then verify every signature of the raw message."""
+async def _dkim(resolver: Resolver, evidence: Evidence) -> tuple[tuple[Verification, ...], str]:
+    """Fetch each DKIM and ARC key once, then verify every signature and the ARC chain of the raw message."""
     facts = evidence.message
-    if evidence.kind != "message" or facts is None or not facts.signatures or facts.headers_only:
-        return ()
-    names = sorted({s.key_name.lower() for s in facts.signatures if s.domain and s.selector})
+    if evidence.kind != "message" or facts is None or facts.headers_only:
+        return (), ""
+    names = sorted({s.key_name.lower() for s in facts.signatures if s.domain and s.selector}
+                   | set(arc_key_names(facts.headers)))
     answers = await asyncio.gather(*(resolver.query(n, "TXT") for n in names))
     keys: dict[str, bytes | Exception | None] = {}
     for name, answer in zip(names, answers, strict=True):
@@ -173,7 +174,9 @@ async def _dkim(resolver: Resolver, evidence: Evidence) -> tuple[Verification, .
         else:
             found = [t for t in answer.txt() if b"p=" in t] if answer.outcome is Outcome.ANSWER else []
             keys[name] = found[0] if found else None
-    return tuple(await asyncio.to_thread(_verify_all, facts.raw, facts.signatures, keys))
+    checked = tuple(await asyncio.to_thread(_verify_all, facts.raw, facts.signatures, keys))
+    arc = await asyncio.to_thread(verify_arc, facts.raw, keys) if facts.arc_sets else ""
+    return checked, arc
 
 
 def _verify_all(raw: bytes, signatures: tuple[Signature, ...], keys: dict[str, bytes | Exception | None]

@@ -189,3 +189,17 @@ def test_ptr_rejection_checks_reverse_dns_now(cli: Run, server: object) -> None:
     finding = _doc(out)["diagnosis"][0]  # type: ignore[index]
     assert "fixed since" in finding["detail"] and "mail.example.com" in finding["detail"]
     assert finding["severity"] == "low" and code == 0
+
+
+def test_arc_chain_is_validated_now(cli: Run, keys: Keys, tmp_path: pathlib.Path) -> None:
+    import dkim
+
+    signed = _message(keys)
+    at_list = b"Authentication-Results: lists.example.org; dkim=pass header.d=example.com\r\n" + signed
+    arc = dkim.arc_sign(at_list, b"esp1", b"esp.example", keys.private["esp1"], b"lists.example.org",
+                        include_headers=[b"from", b"to", b"subject"])
+    forwarded = b"".join(arc) + at_list
+    (tmp_path / "arc.eml").write_bytes(forwarded)
+    _code, out, _ = cli(str(tmp_path / "arc.eml"), "--format", "json")
+    finding = next(f for f in _doc(out)["diagnosis"] if f["id"] == "explain.message.arc")  # type: ignore[union-attr]
+    assert "1 ARC set(s)" in finding["detail"] and "validated now: pass" in finding["detail"]
