@@ -12,9 +12,8 @@ from typing import Any, TypeVar
 import click
 
 from mailaudit.addresses import parse_ip
-from mailaudit.catalogue import LANGUAGES, Catalogue
-from mailaudit.checks.base import Collector
-from mailaudit.context import AuditContext
+from mailaudit.catalogue import LANGUAGES
+from mailaudit.dnsbl.lists import check_dqs_key, select
 from mailaudit.dnscore.resolver import DEFAULT_TIMEOUT, Resolver, parse_nameserver
 from mailaudit.errors import InputError
 from mailaudit.model import Severity
@@ -92,13 +91,6 @@ def audit_options(func: F) -> F:
     ])
 
 
-def single_check(check_id: str, domain: str, resolver: Resolver) -> tuple[AuditContext, Collector]:
-    """The context and collector to run one check (or its parts) outside a full audit."""
-    options = dataclasses.replace(AuditOptions(), checks=(check_id,))
-    ctx = AuditContext(domain, resolver, options, Catalogue.load())
-    return ctx, Collector(check_id, ctx)
-
-
 def resolver_from(params: Mapping[str, Any]) -> Resolver:
     """The Resolver the --nameserver/--timeout/--zone/--offline options ask for."""
     return build_resolver(params["nameservers"], params["timeout"], params["zones"], params["offline"])
@@ -127,6 +119,9 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
             raise InputError(f"--{option.replace('_', '-')} {value}: no such file")
     fail_on = None if params.get("fail_on", "high") == "never" else Severity(params.get("fail_on", "high"))
     zones = tuple(z.strip().rstrip(".").lower() for z in params["dnsbl_zones"]) or None
+    select(zones)  # a bad --dnsbl value or DQS key is a usage error before any lookup, not a check error
+    if params.get("spamhaus_dqs_key"):
+        check_dqs_key(params["spamhaus_dqs_key"])
     return dataclasses.replace(
         AuditOptions(),
         dkim_selectors=tuple(params["dkim_selectors"]),
