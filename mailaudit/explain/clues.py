@@ -13,6 +13,7 @@ from .align import aligned
 from .dkimcheck import Verification
 from .evidence import Evidence, MessageFacts, Rejection
 from .knowledge import PLAIN_CAUSES, UNKNOWN_FINDING
+from .replies import emails_in
 
 Params = tuple[tuple[str, str], ...]
 
@@ -90,7 +91,7 @@ def diagnose(evidence: Evidence, now: Now | None = None) -> tuple[Clue, ...]:
 def _reply_params(rejection: Rejection) -> list[tuple[str, str]]:
     match = rejection.match
     params = [("reply", str(rejection.reply)[:300]), ("code", rejection.reply.status or str(rejection.reply.code)),
-              ("receiver", match.receiver if match and match.receiver else "the receiver")]
+              ("receiver", match.receiver if match else ""), ("policy", "?"), ("spf_now", "?")]
     if match is not None:
         params.append(("source", match.rule.source))
     return params
@@ -106,9 +107,10 @@ def rejection_clues(rejection: Rejection, evidence: Evidence, now: Now) -> list[
                      tuple(params), shown)]
     cause = match.rule.cause
     if cause in PLAIN_CAUSES:
-        subject = rejection.recipient or rejection.reply.status or str(rejection.reply.code)
-        return [Clue(match.rule.finding, subject, "default", (*params, ("recipient", rejection.recipient or "?")),
-                     shown)]
+        named = emails_in(rejection.reply.text)
+        recipient = rejection.recipient or (named[0] if named else "")
+        subject = recipient or rejection.reply.status or str(rejection.reply.code)
+        return [Clue(match.rule.finding, subject, "default", (*params, ("recipient", recipient or "?")), shown)]
     if cause == "blocklist":
         return _listed_clues(rejection, evidence, now, params, shown)
     if cause == "receiver_blocklist":

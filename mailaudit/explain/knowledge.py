@@ -117,7 +117,8 @@ class Table:
                 continue
             score = (rule.strength, int(code_hit), int(bool(receiver) and rule.receiver == receiver), len(found))
             if best is None or score > best.score:
-                best = Match(rule, reply, found, rule.receiver or receiver, score)
+                named = receiver or (rule.receiver if rule.cause not in PLAIN_CAUSES else "")
+                best = Match(rule, reply, found, named, score)
         return best
 
 

@@ -47,7 +47,12 @@ def _safe(text: str, limit: int = 500) -> str:
 
 
 def finding_of(clue: Clue, catalogue: Catalogue) -> Finding:
-    params = {k: _safe(v) for k, v in clue.params}
+    """The catalogue's finding for a clue; "?" (not known) and a receiver nobody named get words."""
+    words = catalogue.words("explain")
+    unknown = words.get("unknown", "unknown")
+    params = {k: unknown if v == "?" else _safe(v) for k, v in clue.params}
+    if "receiver" in params and not params["receiver"]:
+        params["receiver"] = words.get("receiver_unknown", "The receiving server")
     settled = clue.variant in ("cleared", "ptr_ok") or (clue.variant == "spf_pass" and clue.id in SPF_SETTLES)
     severity = Severity.LOW if settled else None
     return catalogue.make(

@@ -38,8 +38,8 @@ EXPECTED = {
     "mimecast-relay.txt": ("smtp_reply", "explain.relay.denied", "?", "Mimecast"),
     "dane-exchange.txt": ("smtp_reply", "explain.dane.failed", "?", "Microsoft"),
     "mta-sts.txt": ("smtp_reply", "explain.mta_sts.failed", "?", "Microsoft"),
-    "quota.txt": ("smtp_reply", "explain.recipient.full", "5.2.2", ""),
-    "too-big.txt": ("smtp_reply", "explain.message.too_big", "5.3.4", ""),
+    "quota.txt": ("smtp_reply", "explain.recipient.full", "bob@partner.example", ""),
+    "too-big.txt": ("smtp_reply", "explain.message.too_big", "5.3.4", ""),  # names no receiver
     "unknown-reply.txt": ("smtp_reply", "explain.rejection.unknown", "5.7.0", ""),
 }
 
@@ -124,3 +124,18 @@ def test_bounce_forwarded_inline() -> None:
     evidence = read_evidence(text)
     assert evidence.kind == "bounce"
     assert diagnose(evidence)[0].subject == "203.0.113.7"
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_every_text_is_filled_in_both_languages(lang: str) -> None:
+    from mailaudit.catalogue import Catalogue
+    from mailaudit.explain.clues import Now
+    from mailaudit.explain.report import build_report
+
+    catalogue = Catalogue.load(lang)
+    for name in EXPECTED:
+        report = build_report(read_evidence((DATA / name).read_bytes()), Now(), catalogue)
+        for finding in report.findings:
+            texts = [finding.title, finding.detail, finding.fix.summary if finding.fix else ""]
+            assert not any("{" in t for t in texts), (name, finding.id, finding.variant, texts)
+            assert not finding.detail.startswith("the "), (name, finding.detail)

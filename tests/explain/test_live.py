@@ -19,6 +19,9 @@ Run = Callable[..., tuple[int, str, str]]
 def _doc(out: str) -> dict[str, object]:
     doc = json.loads(out)
     assert doc["version"] == 1 and set(doc) == {"version", "kind", "diagnosis", "message"}
+    for finding in doc["diagnosis"]:
+        texts = [finding["title"], finding["detail"], (finding["fix"] or {}).get("summary", "")]
+        assert not any("{" in t for t in texts), texts  # every template field filled
     return doc
 
 
