@@ -265,6 +265,8 @@ def _dkim_clues(facts: MessageFacts, now: Now) -> list[Clue]:
             variant = check.reason or "signature"
             if facts.truncated and check.reason == "body_hash":
                 variant = "truncated"
+            elif recorded == "pass" and check.reason == "body_hash":
+                variant = "body_after"  # it verified at delivery: this copy was changed since
             out.append(Clue("explain.message.dkim.failed", subject, variant, params))
         if recorded == "pass" and check.result in ("fail", "permerror") and check.reason in (
                 "no_key", "bad_key", "signature"):

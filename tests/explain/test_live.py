@@ -206,3 +206,11 @@ def test_arc_chain_is_validated_now(cli: Run, keys: Keys, tmp_path: pathlib.Path
     _code, out, _ = cli(str(tmp_path / "arc.eml"), "--format", "json")
     finding = next(f for f in _doc(out)["diagnosis"] if f["id"] == "explain.message.arc")  # type: ignore[union-attr]
     assert "1 ARC set(s)" in finding["detail"] and "validated now: pass" in finding["detail"]
+
+
+def test_copy_changed_after_delivery(cli: Run, keys: Keys, tmp_path: pathlib.Path) -> None:
+    raw = _message(keys, auth="dkim=pass header.i=@example.com header.s=s1; spf=pass smtp.mailfrom=news@example.com")
+    (tmp_path / "saved.eml").write_bytes(raw.replace(b"Hello,", b"Hello (edited),"))
+    _code, out, _ = cli(str(tmp_path / "saved.eml"), "--format", "json")
+    failed = next(f for f in _doc(out)["diagnosis"] if f["id"] == "explain.message.dkim.failed")  # type: ignore[union-attr]
+    assert "changed after delivery" in failed["detail"]
