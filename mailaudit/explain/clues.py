@@ -310,6 +310,10 @@ def _header_clues(facts: MessageFacts, now: Now) -> list[Clue]:
     if facts.from_count != 1:
         out.append(Clue("explain.message.from.invalid", facts.from_domain or "?", "default",
                         (("count", str(facts.from_count)),)))
+    missing = [name for name in ("date", "message-id") if name not in facts.fields]
+    if missing and not facts.headers_only:
+        out.append(Clue("explain.message.headers.missing", facts.from_domain or "?", "default",
+                        (("fields", ", ".join(m.title() for m in missing)),)))
     if facts.list_unsubscribe and "list-unsubscribe=one-click" not in facts.list_unsubscribe_post.lower():
         out.append(Clue("explain.message.unsubscribe", facts.from_domain or "?", "default", ()))
     if facts.connecting is not None and not facts.connecting.tls and facts.connecting.protocol:

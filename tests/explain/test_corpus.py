@@ -114,6 +114,8 @@ def test_message_forwarded_as_attachment_is_the_one_analysed() -> None:
     assert evidence.kind == "message"
     assert evidence.message is not None
     assert (evidence.message.from_domain, evidence.message.connecting_ip) == ("example.com", "198.51.100.99")
+    missing = [c for c in diagnose(evidence) if c.id == "explain.message.headers.missing"]
+    assert missing and dict(missing[0].params)["fields"] == "Date, Message-Id"
 
 
 def test_bounce_forwarded_inline() -> None:
