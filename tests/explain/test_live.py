@@ -8,16 +8,19 @@ import json
 import pathlib
 from collections.abc import Callable
 
+import jsonschema
 import pytest
 
 from .conftest import Keys
 
 DATA = pathlib.Path(__file__).parent / "data"
+SCHEMA = json.loads((pathlib.Path(__file__).parents[2] / "docs" / "schema" / "explain.schema.json").read_text())
 Run = Callable[..., tuple[int, str, str]]
 
 
 def _doc(out: str) -> dict[str, object]:
     doc = json.loads(out)
+    jsonschema.validate(doc, SCHEMA)
     assert doc["version"] == 1 and set(doc) == {"version", "kind", "diagnosis", "message"}
     for finding in doc["diagnosis"]:
         texts = [finding["title"], finding["detail"], (finding["fix"] or {}).get("summary", "")]
