@@ -13,6 +13,7 @@ from publicsuffixlist import PublicSuffixList
 
 @functools.cache
 def _psl() -> PublicSuffixList:
+    """The bundled list, loaded once per process: a lazily built constant, never modified."""
     return PublicSuffixList()
 
 

@@ -161,6 +161,7 @@ def parse_table(text: str) -> Table:
 
 @functools.cache
 def load_table() -> Table:
-    """The shipped table, parsed and compiled once per process."""
+    """The shipped table, parsed and compiled once per process: a lazily built constant (the
+    ``Table`` is frozen, its mappings read-only), not state that changes."""
     text = importlib.resources.files(__package__).joinpath("rejections.toml").read_text("utf-8")
     return parse_table(text)

@@ -126,3 +126,17 @@ def test_junk_file_exits_2(tmp_path: object, capsys: pytest.CaptureFixture[str])
     path.write_bytes(b"\x00\xff nothing to see")
     assert main(["explain", str(path)]) == 2
     assert "no SMTP reply" in capsys.readouterr().err
+
+
+def test_standard_input(tmp_path: object) -> None:
+    import subprocess
+    import sys
+
+    data = (pathlib.Path(__file__).parent / "data" / "quota.txt").read_bytes()
+    done = subprocess.run([sys.executable, "-m", "mailaudit", "explain", "-", "--format", "json", "--offline",
+                           "--zone", str(ZONE)], input=data, capture_output=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert b'"explain.recipient.full"' in done.stdout
+    empty = subprocess.run([sys.executable, "-m", "mailaudit", "explain", "-"], input=b"", capture_output=True,
+                           timeout=60, check=False)
+    assert empty.returncode == 2 and empty.stderr.count(b"\n") == 1
