@@ -71,6 +71,15 @@ def test_megabyte_header_and_many_fields() -> None:
     assert "header_too_large" in message.problems  # type: ignore[attr-defined]
 
 
+def test_encoded_word_bomb_stays_linear() -> None:
+    from mailaudit.explain.mime import parse_headers
+
+    fields = b"".join(b"X-%d: " % i + b"=?a?q?x" * 3000 + b"\r\n" for i in range(100))
+    _bounded(lambda: parse_headers(b"Subject: " + b"=?a?q?x" * 40000 + b"\r\n" + fields + b"\r\n"))
+    headers, _ = parse_headers(b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= =?utf-8?q?_aus?= Berlin\r\n\r\n")
+    assert headers == (("subject", "Grüße aus Berlin"),)
+
+
 def test_broken_encodings_are_read_with_replacements() -> None:
     raw = (HEAD + b"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n"
            b"--b\r\nContent-Type: text/plain; charset=x-no-such-charset\r\nContent-Transfer-Encoding: base64\r\n\r\n"
