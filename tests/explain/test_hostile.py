@@ -80,6 +80,14 @@ def test_encoded_word_bomb_stays_linear() -> None:
     assert headers == (("subject", "Grüße aus Berlin"),)
 
 
+def test_html_bombs_stay_linear() -> None:
+    from mailaudit.explain.bounce import html_text
+
+    for markup in ("<a " * 300_000, "<" * 1_000_000, "<a>" * 300_000, "<script>" + "<" * 500_000):
+        _bounded(lambda markup=markup: html_text(markup))  # type: ignore[misc]
+    assert html_text("<style>p{x}</style><p>550 &amp; <b>5.7.1</b><SCRIPT>alert(1)</script>") == "\n550 & 5.7.1"
+
+
 def test_broken_encodings_are_read_with_replacements() -> None:
     raw = (HEAD + b"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n"
            b"--b\r\nContent-Type: text/plain; charset=x-no-such-charset\r\nContent-Transfer-Encoding: base64\r\n\r\n"
