@@ -14,6 +14,8 @@ import dkim
 
 from .limits import DEFAULT_LIMITS
 
+MAX_SIGNED_FIELDS = 64  # h= names; dkimpy's header matching is quadratic in them
+
 
 @dataclass(frozen=True, slots=True)
 class Signature:
@@ -72,7 +74,7 @@ def verify(raw: bytes, signature: Signature, keys: Mapping[str, bytes | Exceptio
     answer = keys.get(signature.key_name.lower())
     if isinstance(answer, Exception):
         return Verification(signature, "temperror", "key_lookup")
-    if not signature.domain or not signature.selector:
+    if not signature.domain or not signature.selector or len(signature.headers) > MAX_SIGNED_FIELDS:
         return Verification(signature, "neutral", "malformed")
     if answer is None:
         return Verification(signature, "permerror", "no_key")

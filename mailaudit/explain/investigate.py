@@ -31,6 +31,7 @@ from mailaudit.spf.record import SpfRecord, parse_record, without_term
 
 PLACEHOLDER = "explain.invalid"  # the context's domain when the input names none; never looked up
 MAX_ADDRESSES = 4
+OVERSIZED_HEADER = frozenset({"header_too_large", "too_many_headers"})
 LISTING_CAUSES = frozenset({"blocklist", "receiver_blocklist", "reputation", "rate"})
 
 
@@ -163,6 +164,8 @@ async def _dkim(resolver: Resolver, evidence: Evidence) -> tuple[tuple[Verificat
     """Fetch each DKIM and ARC key once, then verify every signature and the ARC chain of the raw message."""
     facts = evidence.message
     if evidence.kind != "message" or facts is None or facts.headers_only:
+        return (), ""
+    if OVERSIZED_HEADER & set(evidence.problems):  # dkimpy reads the raw header whole: not past the caps
         return (), ""
     names = sorted({s.key_name.lower() for s in facts.signatures if s.domain and s.selector}
                    | set(arc_key_names(facts.headers)))
