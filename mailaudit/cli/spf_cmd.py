@@ -9,14 +9,14 @@ Exit code 1 when the SPF check has a finding at or above high or an address does
 from __future__ import annotations
 
 import dataclasses
-import sys
 from typing import Any
 
 import click
 
 from mailaudit.addresses import parse_ip
 from mailaudit.catalogue import LANGUAGES, Catalogue
-from mailaudit.cli.common import output_format, resolver_from, resolver_options
+from mailaudit.cli.common import EXIT_CODES, output_format, resolver_from, resolver_options
+from mailaudit.cli.output import emit
 from mailaudit.domains import normalize
 from mailaudit.engine import Auditor
 from mailaudit.errors import InputError
@@ -25,7 +25,8 @@ from mailaudit.options import AuditOptions
 from mailaudit.render.spf import render_spf_json, render_spf_table
 
 
-@click.command("spf")
+@click.command("spf", short_help="The SPF include tree with lookup counts, and check_host() for addresses.",
+               epilog=EXIT_CODES)
 @click.argument("domain")
 @click.option("--ip", "ips", multiple=True, metavar="IP", help="Evaluate check_host() for this address (repeatable).")
 @click.option("--sender", default=None, metavar="ADDRESS",
@@ -48,5 +49,5 @@ def spf(domain: str, ips: tuple[str, ...], **params: Any) -> int:
     helo = params["helo"] or name
     result = auditor.resolver.run_sync(lambda: inspect_spf(auditor, name, ips, sender, helo))
     fmt = output_format(params["fmt"])
-    sys.stdout.write(render_spf_json(result) if fmt == "json" else render_spf_table(result, params["lang"]))
+    emit(render_spf_json(result) if fmt == "json" else render_spf_table(result, params["lang"]))
     return int(result.exit_code)
