@@ -31,11 +31,24 @@ class MessageSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class HopSummary:
+    """One ``Received`` hop as the table and Markdown show it (newest first); not in the JSON."""
+
+    sender: str  # the from host (reverse DNS name, else HELO)
+    address: str
+    by: str
+    protocol: str
+    tls: bool
+    date: str
+
+
+@dataclass(frozen=True, slots=True)
 class ExplainReport:
     kind: str
     findings: tuple[Finding, ...]  # worst first
     message: MessageSummary | None
     errors: tuple[str, ...] = ()  # lookups that could not complete
+    hops: tuple[HopSummary, ...] = ()
 
     def at_least(self, severity: Severity) -> bool:
         return any(f.severity.at_least(severity) for f in self.findings)
@@ -80,5 +93,9 @@ def summary(evidence: Evidence, now: Now) -> MessageSummary | None:
 def build_report(evidence: Evidence, now: Now, catalogue: Catalogue) -> ExplainReport:
     findings = [finding_of(c, catalogue) for c in diagnose(evidence, now)]
     findings.sort(key=lambda f: -f.severity.rank)
+    hops: tuple[HopSummary, ...] = ()
+    if evidence.kind == "message" and evidence.message is not None:
+        hops = tuple(HopSummary(_safe(h.rdns or h.helo, 253), h.address, _safe(h.by, 253), _safe(h.protocol, 40),
+                                h.tls, _safe(h.date, 80)) for h in evidence.message.hops)
     return ExplainReport(evidence.kind, tuple(findings), summary(evidence, now),
-                         tuple(_safe(n) for n in now.notes))
+                         tuple(_safe(n) for n in now.notes), hops)

@@ -45,12 +45,25 @@ def _message_rows(message: MessageSummary, words: Mapping[str, str]) -> list[tup
             (words["spf"], message.spf), (words["dkim"], dkim), (words["dmarc"], message.dmarc)]
 
 
+def _hop_lines(report: ExplainReport, words: Mapping[str, str]) -> list[str]:
+    out = []
+    for number, hop in enumerate(report.hops, 1):
+        tls = words["tls"] if hop.tls else words["no_tls"]
+        out.append(f"{number}. {hop.sender or '-'} [{hop.address or '-'}] -> {hop.by or '-'}, "
+                   f"{hop.protocol or '-'} ({tls}), {hop.date or '-'}")
+    return out
+
+
 def render_table(report: ExplainReport, lang: str = "en") -> str:
     words, labels = _words(lang)
     lines = [f"{words['title']} ({words['kind']}: {words['kind_' + report.kind]})", ""]
     if report.message is not None:
         lines.append(words["message"] + ":")
         lines.extend(f"  {label}: {safe(value)}" for label, value in _message_rows(report.message, words))
+        lines.append("")
+    if report.hops:
+        lines.append(words["hops"] + ":")
+        lines.extend(f"  {safe(line)}" for line in _hop_lines(report, words))
         lines.append("")
     lines.append(words["diagnosis"] + ":")
     if not report.findings:
@@ -82,6 +95,10 @@ def render_markdown(report: ExplainReport, lang: str = "en") -> str:
         lines.extend([f"### {md_text(words['message'])}", ""])
         lines.extend(f"- {md_text(label)}: {md_span(value, 300)}" for label, value in
                      _message_rows(report.message, words))
+        lines.append("")
+    if report.hops:
+        lines.extend([f"### {md_text(words['hops'])}", ""])
+        lines.extend(f"- {md_text(line)}" for line in _hop_lines(report, words))
         lines.append("")
     lines.extend([f"### {md_text(words['diagnosis'])}", ""])
     if not report.findings:

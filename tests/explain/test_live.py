@@ -97,6 +97,8 @@ def test_valid_signed_message_passes(cli: Run, keys: Keys, tmp_path: pathlib.Pat
                               "dmarc": "pass"}
     assert "explain.message.authenticated" in _ids(doc)
     assert "explain.message.dkim.failed" not in _ids(doc)
+    _code, table, _ = cli(str(path), "--format", "table")
+    assert "mail.sender.test [203.0.113.7] -> mx.google.com, ESMTPS (TLS)" in table
     listed = next(f for f in doc["diagnosis"] if f["id"] == "explain.message.listed")  # type: ignore[union-attr]
     assert listed["subject"] == "203.0.113.7" and "zen.spamhaus.org" in listed["detail"]
 
