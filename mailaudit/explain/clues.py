@@ -214,7 +214,7 @@ def message_clues(facts: MessageFacts, now: Now) -> list[Clue]:
         out.append(Clue("explain.message.changed", f"spf {facts.connecting_ip}", "spf",
                         (("what", "SPF"), ("then", recorded_spf), ("now", spf_now.result),
                          ("ip", facts.connecting_ip), ("domain", spf_now.domain))))
-    out.extend(_dmarc_clues(facts, now, spf_now))
+    out.extend(_dmarc_clues(facts, now))
     out.extend(_listed_now(facts, now))
     out.extend(_header_clues(facts, now))
     return out
@@ -275,7 +275,7 @@ def _dkim_clues(facts: MessageFacts, now: Now) -> list[Clue]:
     return out
 
 
-def _dmarc_clues(facts: MessageFacts, now: Now, spf_now: object) -> list[Clue]:
+def _dmarc_clues(facts: MessageFacts, now: Now) -> list[Clue]:
     """DMARC now: a pass needs SPF pass with an aligned MAIL FROM or DKIM pass with an aligned d=."""
     if not facts.from_domain or not now.looked_up:
         return []
@@ -284,18 +284,31 @@ def _dmarc_clues(facts: MessageFacts, now: Now, spf_now: object) -> list[Clue]:
     spf = now.spf_for(facts.connecting_ip, facts.mail_from or facts.from_domain)
     spf_pass = spf is not None and spf.result == "pass"
     spf_aligned = spf_pass and aligned(facts.from_domain, facts.mail_from or facts.from_domain)
-    params = (("domain", facts.from_domain), ("mail_from", facts.mail_from or "?"),
+    params: Params = (("domain", facts.from_domain), ("mail_from", facts.mail_from or "?"),
               ("dkim_domains", ", ".join(dkim_pass) or "-"), ("policy", now.dmarc_policy or "?"),
               ("recorded", _recorded(facts, "dmarc") or "?"))
     if dkim_aligned or spf_aligned:
         return [Clue("explain.message.authenticated", facts.from_domain, "default", params)]
     variant = "unaligned" if (dkim_pass or spf_pass) else "default"
+    first = _first_arc(facts)
+    if now.arc == "pass" and first is not None:
+        variant = "arc"
+        params += (("arc_by", first[0]), ("arc_dmarc", first[1]))
     return [Clue("explain.message.dmarc.failed", facts.from_domain, variant, params)]
+
+
+def _first_arc(facts: MessageFacts) -> tuple[str, str] | None:
+    """(authserv-id, DMARC or DKIM result) the first forwarder recorded in ARC instance 1, if any."""
+    for results in facts.arc:
+        if results.instance == 1:
+            found = results.of("dmarc") or results.of("dkim")
+            return results.authserv_id or "?", found[0].result if found else "?"
+    return None
 
 
 def dmarc_result(facts: MessageFacts, now: Now) -> str:
     """``pass``, ``fail`` or ``none`` (no From domain, or no DMARC record) as computed now."""
-    clues = _dmarc_clues(facts, now, None)
+    clues = _dmarc_clues(facts, now)
     if not clues or now.dmarc_policy in ("missing", ""):
         return "none"
     return "pass" if clues[0].id == "explain.message.authenticated" else "fail"

@@ -213,6 +213,19 @@ def test_arc_chain_is_validated_now(cli: Run, keys: Keys, tmp_path: pathlib.Path
     assert "1 ARC set(s)" in finding["detail"] and "validated now: pass" in finding["detail"]
 
 
+def test_forwarded_with_arc_explains_the_dmarc_failure(cli: Run, keys: Keys, tmp_path: pathlib.Path) -> None:
+    import dkim
+
+    signed = _message(keys, ip="198.51.100.77").replace(b"our December offers.", b"our offers. [list footer]")
+    at_list = b"Authentication-Results: lists.example.org; dkim=pass header.d=example.com; dmarc=pass\r\n" + signed
+    arc = dkim.arc_sign(at_list, b"esp1", b"esp.example", keys.private["esp1"], b"lists.example.org",
+                        include_headers=[b"from", b"to", b"subject"])
+    (tmp_path / "list.eml").write_bytes(b"".join(arc) + at_list)
+    _code, out, _ = cli(str(tmp_path / "list.eml"), "--format", "json")
+    dmarc = next(f for f in _doc(out)["diagnosis"] if f["id"] == "explain.message.dmarc.failed")  # type: ignore[union-attr]
+    assert "valid ARC chain" in dmarc["detail"] and "lists.example.org" in dmarc["detail"]
+
+
 def test_copy_changed_after_delivery(cli: Run, keys: Keys, tmp_path: pathlib.Path) -> None:
     raw = _message(keys, auth="dkim=pass header.i=@example.com header.s=s1; spf=pass smtp.mailfrom=news@example.com")
     (tmp_path / "saved.eml").write_bytes(raw.replace(b"Hello,", b"Hello (edited),"))
