@@ -70,7 +70,7 @@ def cli(server: DNSServer, capsys: pytest.CaptureFixture[str]) -> Callable[..., 
     from mailaudit.cli import main
 
     def run(*args: str) -> tuple[int, str, str]:
-        argv = ["explain", *args, "--nameserver", server.address, "--timeout", "0.5",
+        argv = ["explain", *args, "--nameserver", server.address, "--timeout", "2",
                 "--dnsbl", "zen.spamhaus.org", "--dnsbl", "bl.spamcop.net"]
         code = main(argv)
         out = capsys.readouterr()
