@@ -12,6 +12,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+import idna
+
 from .limits import DEFAULT_LIMITS
 
 _CODE = re.compile(r"(?<![\w.-])([245][0-5][0-9])([ -])(?:([245])\.([0-9]{1,3})\.([0-9]{1,3})(?![\w.]))?")
@@ -144,13 +146,25 @@ def addresses_in(text: str) -> tuple[str, ...]:
 
 
 def emails_in(text: str) -> tuple[str, ...]:
-    """E-mail addresses named in ``text`` (lower-cased, each once)."""
+    """E-mail addresses named in ``text`` (lower-cased, each once; IDN domains in A-label form)."""
     out: list[str] = []
     for token in _tokens(text):
         local, at, domain = token.rpartition("@")
-        if at and local and is_domain(domain) and token.lower() not in out:
-            out.append(token.lower())
+        domain = a_label(domain)
+        address = f"{local}@{domain}".lower()
+        if at and local and is_domain(domain) and address not in out:
+            out.append(address)
     return tuple(out)
+
+
+def a_label(domain: str) -> str:
+    """A Unicode (IDN) domain in A-label form (UTS 46); unchanged when ASCII or not convertible."""
+    if domain.isascii() or len(domain) > 253:
+        return domain
+    try:
+        return idna.encode(domain.rstrip("."), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return domain
 
 
 def domains_in(text: str) -> tuple[str, ...]:

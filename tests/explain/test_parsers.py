@@ -126,3 +126,11 @@ def test_only_the_receivers_authentication_results_are_trusted() -> None:
     facts = message_facts(parse_message(raw))
     assert [a.authserv_id for a in facts.auth] == ["mx.google.com"]
     assert facts.connecting_ip == "198.51.100.66"
+
+
+def test_idn_from_domain_in_a_label_form() -> None:
+    from mailaudit.explain.evidence import message_facts
+    from mailaudit.explain.mime import parse_message
+
+    facts = message_facts(parse_message("From: Büro <info@bücher.example>\r\n\r\nx\r\n".encode()))
+    assert facts.from_domain == "xn--bcher-kva.example"
