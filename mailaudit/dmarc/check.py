@@ -31,7 +31,7 @@ async def run(ctx: AuditContext, out: Collector) -> None:
         return
     own = facts.levels[0]
     _stray(out, own)
-    misplaced = _misplaced(ctx, out, apex)
+    misplaced = _misplaced(ctx, out, apex, bool(own.records))
     for level in facts.levels:
         if len(level.records) > 1:
             out.add("dmarc.multiple", level.owner, evidence=[_shown(level.owner, t) for t in level.records],
@@ -75,15 +75,17 @@ def _stray(out: Collector, own: Level) -> None:
                 remove=[dns_record(own.owner, "TXT", text)])
 
 
-def _misplaced(ctx: AuditContext, out: Collector, apex: Answer) -> str | None:
+def _misplaced(ctx: AuditContext, out: Collector, apex: Answer, has_own: bool) -> str | None:
+    """A ``v=DMARC1`` record at the apex. When ``_dmarc`` already holds a record, the apex copy
+    is only removed: it must never replace the record in force."""
     if not apex.ok:
         out.failed(apex)
         return None
     found = [t for t in apex.texts() if is_dmarc(t)]
     for text in found:
-        out.add("dmarc.misplaced", ctx.domain, evidence=[_shown(ctx.domain, text)],
-                records=[dns_record(f"_dmarc.{ctx.domain}", "TXT", text)],
-                remove=[dns_record(ctx.name, "TXT", text)])
+        moved = [] if has_own else [dns_record(f"_dmarc.{ctx.domain}", "TXT", text)]
+        out.add("dmarc.misplaced", ctx.domain, variant="duplicate" if has_own else "default",
+                evidence=[_shown(ctx.domain, text)], records=moved, remove=[dns_record(ctx.name, "TXT", text)])
     return found[0] if found else None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from types import MappingProxyType
 
+from mailaudit.dkim.record import looks_like_dkim
 from mailaudit.dmarc.record import is_dmarc, parse_dmarc, split_tags
 from mailaudit.spf.record import is_spf_record
 
@@ -21,15 +22,18 @@ def is_dkim(value: str) -> bool:
     return bool(eq) and name.strip().lower() == "v" and version.strip().upper() == "DKIM1"
 
 
-def kind_of(rtype: str, value: str) -> str:
-    """'spf', 'dmarc', 'dkim' or '' (a record that is never merged)."""
+def kind_of(rtype: str, value: str, name: str = "") -> str:
+    """'spf', 'dmarc', 'dkim' or '' (a record that is never merged). At a ``._domainkey.``
+    owner a key record without ``v=`` (only ``p=``...) is a DKIM record too."""
     if rtype.upper() != "TXT":
         return ""
     if is_spf_record(value):
         return "spf"
     if is_dmarc(value):
         return "dmarc"
-    return "dkim" if is_dkim(value) else ""
+    if is_dkim(value):
+        return "dkim"
+    return "dkim" if "._domainkey." in f".{name.lower()}" and looks_like_dkim(value) else ""
 
 
 def merge(kind: str, base: str | None, proposals: Sequence[str]) -> str:
@@ -61,11 +65,12 @@ def merge_dmarc(base: str, proposals: Sequence[str]) -> str:
 
 
 def merge_tags(base: str, proposals: Sequence[str]) -> str:
-    """A tag=value list (DKIM key record) with every proposal's changed, added or dropped tags."""
-    pairs, _ = split_tags(base)
+    """A tag=value list (DKIM key record) with every proposal's changed, added or dropped tags
+    (tag names case-sensitive, RFC 6376 section 3.2)."""
+    pairs, _ = split_tags(base, fold_case=False)
     changes: dict[str, str | None] = {}
     for text in proposals:
-        proposed, _ = split_tags(text)
+        proposed, _ = split_tags(text, fold_case=False)
         names = {name for name, _ in proposed}
         changes.update((name, value) for name, value in proposed if (name, value) not in pairs)
         changes.update((name, None) for name, _ in pairs if name not in names)

@@ -19,7 +19,7 @@ from mailaudit.context import AuditContext
 from mailaudit.dnscore.answer import Outcome
 from mailaudit.facts.dmarc import DmarcFacts, dmarc_facts
 from mailaudit.facts.mx import forward_confirmed, mx_facts
-from mailaudit.facts.providers import mx_provider
+from mailaudit.facts.senders import inferred_senders
 from mailaudit.facts.spf import spf_facts
 from mailaudit.model import DnsRecord, Severity
 from mailaudit.spf.evaluate import MAX_LOOKUPS, MAX_VOIDS, SpfResult, check_host_async
@@ -91,13 +91,13 @@ async def _missing(ctx: AuditContext, out: Collector, info: NodeInfo) -> None:
         # record conditional (the web server may send contact-form mail)
         out.add("spf.missing", variant="no_mx", evidence=[*evidence, mx.answer.describe()],
                 records=[dns_record(ctx.name, "TXT", "v=spf1 -all")])
-    elif (provider := mx_provider(h.name for h in mx.hosts)) is not None:
-        include, name = provider
+    elif senders := await inferred_senders(ctx):
         new_all = "~all" if await _dmarc_enforced(ctx) else "-all"
-        record = f"v=spf1 include:{include} {new_all}"
-        hosts = ", ".join(h.text.lower() for h in mx.hosts)
+        record = " ".join(["v=spf1", *(f"include:{s.include}" for s in senders), new_all])
+        hosts = ", ".join(h.text.lower() for h in mx.hosts) or "none"
         out.add("spf.missing", variant="provider", evidence=[*evidence, f"{ctx.domain} MX: {hosts}"],
-                records=[dns_record(ctx.name, "TXT", record)], provider=name, include=include, record=record)
+                records=[dns_record(ctx.name, "TXT", record)], provider=", ".join(s.provider for s in senders),
+                include=", ".join(s.include for s in senders), record=record)
     else:
         out.add("spf.missing", evidence=evidence)
 
@@ -294,10 +294,17 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own:
     evidence = [f"{n.domain} TXT {n.info.record.text}" for n in _redirect_chain(tree, holder) if n.info.record]
     params: dict[str, Any] = {"dmarc": _dmarc_text(dmarc), "all_term": first.text if first else ""}
 
+    needs_fix = first is None or first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL) or (
+        first.qualifier is Qualifier.SOFTFAIL and not enforced)
+    keep = await _missing_includes(ctx, tree) if needs_fix else []
+
     def fixed(new_all: str) -> list[DnsRecord]:
         """The domain's own record with ``new_all``; a redirect to a record it does not control
-        becomes an include, so the ``all`` is the domain's."""
+        becomes an include, so the ``all`` is the domain's. The includes of the providers the
+        domain is seen to send through (MX, DKIM selectors) are added when missing."""
         value = replace_all(own, new_all) if holder is tree else redirect_as_include(own, new_all)
+        for term in keep:
+            value = with_term(_parsed(value, own), term)
         return [dns_record(ctx.name, "TXT", value)]
 
     new_all = "~all" if enforced else "-all"
@@ -313,6 +320,12 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own:
     elif first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL):
         finding = "spf.all.pass" if first.qualifier is Qualifier.PASS else "spf.all.neutral"
         out.add(finding, evidence=evidence, records=fixed(new_all), new_all=new_all, **params)
+
+
+async def _missing_includes(ctx: AuditContext, tree: SpfNode) -> list[str]:
+    """``include:`` terms of inferred sending providers that the SPF tree does not reach yet."""
+    reached = {n.domain.lower().rstrip(".") for n in tree.walk()}
+    return [f"include:{s.include}" for s in await inferred_senders(ctx) if s.include not in reached]
 
 
 def _redirect_chain(tree: SpfNode, holder: SpfNode) -> list[SpfNode]:
@@ -372,12 +385,23 @@ async def _evaluate_ip(
     variant = outcome.result.value if outcome.result in (SpfResult.NONE, SpfResult.PERMERROR) else "default"
     records = []
     if variant == "default" and record is not None:
-        records = [dns_record(ctx.name, "TXT", with_term(record, term))]
+        records = [dns_record(ctx.name, "TXT", _authorising(record, term, outcome.mechanism, outcome.domain, ctx.domain))]
     all_term = record.all.text if record is not None and record.all is not None else "the end"
     evidence = [f"check_host({ip}, {ctx.domain}) = {outcome.result.value}: {why}"]
     evidence += [record.text] if record is not None else []
     out.add("spf.ip.not_authorized", str(ip), variant=variant, evidence=evidence, records=records,
             address=str(ip), result=outcome.result.value, why=why, term=term, all_term=all_term)
+
+
+def _authorising(record: SpfRecord, term: str, matched: str | None, where: str | None, domain: str) -> str:
+    """The record with ``term`` added where it decides: before the ``all``, or before the
+    mechanism that failed the address (a ``-ip4:`` term earlier in the record must not still
+    fail it)."""
+    texts = list(record.term_texts)
+    if matched and where == domain and matched in texts and not matched.lower().lstrip("+-~?") == "all":
+        texts.insert(texts.index(matched), term)
+        return record.rebuilt(tuple(texts))
+    return with_term(record, term)
 
 
 CHECK = Check(
