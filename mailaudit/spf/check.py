@@ -385,7 +385,8 @@ async def _evaluate_ip(
     variant = outcome.result.value if outcome.result in (SpfResult.NONE, SpfResult.PERMERROR) else "default"
     records = []
     if variant == "default" and record is not None:
-        records = [dns_record(ctx.name, "TXT", _authorising(record, term, outcome.mechanism, outcome.domain, ctx.domain))]
+        value = _authorising(record, term, outcome.mechanism, outcome.domain, ctx.domain)
+        records = [dns_record(ctx.name, "TXT", value)]
     all_term = record.all.text if record is not None and record.all is not None else "the end"
     evidence = [f"check_host({ip}, {ctx.domain}) = {outcome.result.value}: {why}"]
     evidence += [record.text] if record is not None else []
@@ -398,7 +399,7 @@ def _authorising(record: SpfRecord, term: str, matched: str | None, where: str |
     mechanism that failed the address (a ``-ip4:`` term earlier in the record must not still
     fail it)."""
     texts = list(record.term_texts)
-    if matched and where == domain and matched in texts and not matched.lower().lstrip("+-~?") == "all":
+    if matched and where == domain and matched in texts and matched.lower().lstrip("+-~?") != "all":
         texts.insert(texts.index(matched), term)
         return record.rebuilt(tuple(texts))
     return with_term(record, term)
