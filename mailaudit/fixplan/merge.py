@@ -90,6 +90,8 @@ def _qualified_all(term: str) -> str | None:
 
 
 def merge_spf(base: str, proposals: Sequence[str]) -> str:
+    """Every proposal's removed and added terms; an added term keeps its place before the term
+    that follows it in its proposal (``ip4:x`` before a ``-ip4:`` that would still fail x)."""
     terms = base.split()[1:]
     removed: list[str] = []
     added: list[str] = []
@@ -102,10 +104,23 @@ def merge_spf(base: str, proposals: Sequence[str]) -> str:
     old_alls = [t for t in kept if _qualified_all(t) is not None]
     final_all = max(new_alls, key=lambda t: _STRICTNESS[_qualified_all(t) or "+"]) if new_alls else None
     final_all = final_all or (old_alls[0] if old_alls else None)
-    middle = [t for t in [*kept, *added] if _qualified_all(t) is None and not _is_redirect(t)]
+    ordered = _placed(kept, [t for t in added if _qualified_all(t) is None], proposals)
+    middle = [t for t in ordered if _qualified_all(t) is None and not _is_redirect(t)]
     redirect = [t for t in [*kept, *added] if _is_redirect(t)][:1]
     return " ".join(["v=spf1", *middle, *([final_all] if final_all else redirect)])
 
 
 def _is_redirect(term: str) -> bool:
     return term.lower().startswith("redirect=")
+
+
+def _placed(kept: list[str], added: list[str], proposals: Sequence[str]) -> list[str]:
+    """``kept`` with each ``added`` term inserted before the kept term that follows it in the
+    proposal that added it (at the end when none follows)."""
+    out = list(kept)
+    for term in added:
+        proposal = next((p.split()[1:] for p in proposals if term in p.split()[1:]), [])
+        after = proposal[proposal.index(term) + 1 :] if term in proposal else []
+        anchor = next((t for t in after if t in out and _qualified_all(t) is None), None)
+        out.insert(out.index(anchor) if anchor is not None else len(out), term)
+    return out

@@ -67,6 +67,7 @@ class PlanHints:
 
     abused: tuple[Abused, ...] = ()
     keep_includes: tuple[str, ...] = ()  # include: terms of providers the domain sends through
+    add_includes: tuple[str, ...] = ()  # those of them the SPF tree does not reach yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +134,15 @@ def plan(report: DomainReport, lang: str = "en", hints: PlanHints | None = None)
         groups["spf"] = [f for f in groups["spf"] if f not in softfail]
     else:
         softfail = []
+    providers, said = _providers(report, hints, text)
     if incident is not None:
-        steps.append(incident(groups["spf"]))
-        groups["spf"] = []
+        steps.append(incident(groups["spf"], providers, said))
+        groups["spf"], providers = [], []
     for phase in PHASES:
-        if phase == "dmarc":
+        if phase == "spf" and (groups[phase] or providers):
+            step = _step(phase, groups[phase], report, text, no_mail, providers)
+            steps.append(replace(step, actions=_unique([*said, *step.actions])))
+        elif phase == "dmarc":
             steps.extend(_dmarc_steps(report, groups[phase], text, softfail))
         elif phase == "dkim":
             steps.extend(_dkim_steps(report, groups[phase], text))
@@ -263,7 +268,7 @@ def _spf_drops(report: DomainReport, findings: Iterable[Finding], terms: Iterabl
 
 
 def _incident(report: DomainReport, groups: dict[str, list[Finding]], hints: PlanHints,
-              text: Mapping[str, str]) -> Callable[[list[Finding]], Step] | None:
+              text: Mapping[str, str]) -> Callable[[list[Finding], list[DnsRecord], list[str]], Step] | None:
     """The listed hosts the domain authorises or points MX at, first: the step (built once the
     SPF findings it absorbs are known) closes their accounts, stops pointing MX at them and
     removes them from SPF, in one SPF record with every other repair of that record."""
@@ -285,13 +290,27 @@ def _incident(report: DomainReport, groups: dict[str, list[Finding]], hints: Pla
 
     quiet = [replace(f, fix=replace(f.fix, summary="")) for f in about if f.fix]  # moot once MX is gone
 
-    def build(spf: list[Finding]) -> Step:
+    def build(spf: list[Finding], providers: list[DnsRecord], said: list[str]) -> Step:
         base = _step("incident", [*listed, *quiet, *spf], report, text, False,
-                     _spf_drops(report, spf, drops), mx_remove)
+                     [*_spf_drops(report, spf, drops), *providers], mx_remove)
         targets = (*base.targets, *((f.id, f.subject) for f in [*listed, *about]))
-        return replace(base, actions=_unique([*actions, *base.actions]), targets=tuple(dict.fromkeys(targets)))
+        return replace(base, actions=_unique([*actions, *said, *base.actions]), targets=tuple(dict.fromkeys(targets)))
 
     return build
+
+
+def _providers(report: DomainReport, hints: PlanHints, text: Mapping[str, str]) -> tuple[list[DnsRecord], list[str]]:
+    """The SPF record in force with the includes of providers the domain is seen to send
+    through (MX, DKIM selectors) that it does not reach yet, and the action saying so."""
+    now = current_records(report).get((_owner(report.domain), "spf"))
+    wanted = [i for i in hints.add_includes if now is not None and i.lower() not in now.lower().split()]
+    if not wanted or now is None:
+        return [], []
+    terms = now.split()[1:]
+    ends = [i for i, t in enumerate(terms) if t.lower().lstrip("+-~?") == "all" or t.lower().startswith("redirect=")]
+    at = ends[0] if ends else len(terms)
+    value = " ".join(["v=spf1", *terms[:at], *wanted, *terms[at:]])
+    return [DnsRecord(_owner(report.domain), "TXT", value)], [text["add_provider"].format(terms=" ".join(wanted))]
 
 
 def _mx_removals(report: DomainReport, hosts: set[str], text: Mapping[str, str]) -> tuple[list[DnsRecord], list[str]]:

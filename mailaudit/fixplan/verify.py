@@ -85,7 +85,10 @@ async def plan_hints(auditor: Auditor, report: DomainReport) -> PlanHints:
     keep = tuple(dict.fromkeys(f"include:{s.include}" for s in await inferred_senders(ctx)))
     record = _spf_record(report)
     abused = [await _authorising(auditor.resolver, report.domain, record, a) for a in base.abused]
-    return PlanHints(tuple(abused), keep)
+    check = report.check("spf")
+    reached = _reached(check.datum("tree") if check is not None else None)
+    add = tuple(i for i in keep if i.removeprefix("include:").lower() not in reached)
+    return PlanHints(tuple(abused), keep, add if record is not None else ())
 
 
 def _spf_record(report: DomainReport) -> str | None:
@@ -248,7 +251,7 @@ async def _senders_pass(view: Resolver, domain: str, options: AuditOptions, hint
     reached = _reached(check.datum("tree") if check is not None else None)
     for include in hints.keep_includes:
         if include.removeprefix("include:").lower() not in reached:
-            problems.append(f"provider {include} no longer in the SPF record")
+            problems.append(f"provider {include} not reached by the SPF record")
     return problems
 
 
