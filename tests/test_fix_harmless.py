@@ -26,8 +26,8 @@ LONG = ".".join(["a" * 60, "b" * 60, "c" * 60, "d" * 56]) + ".fixes.test"
 
 @pytest.fixture(scope="module")
 def fixes():
-    from .dnsserver import DNSServer
     from .conftest import ZONES
+    from .dnsserver import DNSServer
 
     server = DNSServer()
     server.load(ZONES / "root")
