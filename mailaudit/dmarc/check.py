@@ -136,7 +136,7 @@ def _policy(ctx: AuditContext, out: Collector, facts: DmarcFacts, nomail: bool) 
     record, owner = facts.parsed, facts.found_at
     if facts.policy not in ("none", None) or record is None or owner is None:
         return
-    if record.p is not None and record.repairable:
+    if record.p not in (None, "none") and not record.policies_valid and record.repairable:
         return
     shown = [_shown(owner, record.text)]
     own = f"_dmarc.{ctx.domain}"

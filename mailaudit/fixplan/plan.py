@@ -476,6 +476,9 @@ def _monitoring(step: Step, owner: str, current: Mapping[tuple[str, str], str]) 
     value = next((r.value for r in step.publish
                   if _owner(r.name) == owner and kind_of(r.type, r.value, r.name) == "dmarc"),
                  current.get((owner, "dmarc"), "v=DMARC1; p=none"))
+    record = parse_dmarc(value)
+    if not any(u.usable for u in record.rua):  # monitoring without reports shows nothing
+        value = record.with_tags(rua=f"mailto:dmarc-reports@{owner.removeprefix('_dmarc.').rstrip('.')}")
     return _stage(value, "none")
 
 

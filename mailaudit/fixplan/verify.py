@@ -199,7 +199,7 @@ def _nothing_worse(before: DomainReport, after: DomainReport, later: Sequence[St
     problems = []
     for finding in after.findings:
         rank = finding.severity.rank
-        if rank <= Severity.INFO.rank or finding.id in expected:
+        if rank <= Severity.INFO.rank or finding.id in expected or not actionable(finding):
             continue
         old = was.get(_key(finding))
         if old is None or rank > old:

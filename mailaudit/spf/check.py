@@ -82,6 +82,14 @@ async def _missing(ctx: AuditContext, out: Collector, info: NodeInfo) -> None:
     if info.nxdomain:
         out.add("spf.missing", variant="nxdomain", evidence=evidence)
         return
+    if ctx.options.sending_ips and (terms := _ip_terms(ctx.options.sending_ips)):
+        senders = await inferred_senders(ctx)
+        new_all = "~all" if await _dmarc_enforced(ctx) else "-all"
+        record = " ".join(["v=spf1", *terms, *(f"include:{s.include}" for s in senders), new_all])
+        also = "".join(f", include:{s.include} ({s.provider})" for s in senders)
+        out.add("spf.missing", variant="sending", evidence=evidence, records=[dns_record(ctx.name, "TXT", record)],
+                addresses=", ".join(ctx.options.sending_ips), also=also, record=record)
+        return
     mx = await mx_facts(ctx)
     if mx.null and not mx.hosts:
         out.add("spf.missing", variant="no_mail", evidence=[*evidence, *mx.records],
@@ -100,6 +108,16 @@ async def _missing(ctx: AuditContext, out: Collector, info: NodeInfo) -> None:
                 include=", ".join(s.include for s in senders), record=record)
     else:
         out.add("spf.missing", evidence=evidence)
+
+
+def _ip_terms(ips: tuple[str, ...]) -> list[str]:
+    out = []
+    for text in ips:
+        ip = parse_ip(text)
+        if ip is not None:
+            mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+            out.append(f"ip4:{mapped or ip}" if (mapped or ip).version == 4 else f"ip6:{ip}")
+    return list(dict.fromkeys(out))
 
 
 async def _web_only(ctx: AuditContext) -> bool:
@@ -296,7 +314,7 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own:
 
     needs_fix = first is None or first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL) or (
         first.qualifier is Qualifier.SOFTFAIL and not enforced)
-    keep = await _missing_includes(ctx, tree) if needs_fix else []
+    keep = [*await _missing_includes(ctx, tree), *await _passing_by_all(ctx)] if needs_fix else []
 
     def fixed(new_all: str) -> list[DnsRecord]:
         """The domain's own record with ``new_all``; a redirect to a record it does not control
@@ -320,6 +338,18 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own:
     elif first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL):
         finding = "spf.all.pass" if first.qualifier is Qualifier.PASS else "spf.all.neutral"
         out.add(finding, evidence=evidence, records=fixed(new_all), new_all=new_all, **params)
+
+
+async def _passing_by_all(ctx: AuditContext) -> list[str]:
+    """``ip4:``/``ip6:`` terms for the ``--sending-ip`` addresses that pass only through the
+    ``all`` term being tightened: the fix must not make the domain's own senders fail."""
+    terms = []
+    for text, term in zip(ctx.options.sending_ips, _ip_terms(ctx.options.sending_ips), strict=False):
+        outcome = await check_host_async(text, ctx.domain, f"postmaster@{ctx.domain}", ctx.domain,
+                                         resolver=ctx.resolver)
+        if outcome.result is SpfResult.PASS and (outcome.mechanism or "").lower().lstrip("+") == "all":
+            terms.append(term)
+    return terms
 
 
 async def _missing_includes(ctx: AuditContext, tree: SpfNode) -> list[str]:
