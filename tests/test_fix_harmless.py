@@ -148,3 +148,27 @@ def test_owner_name_over_255_octets_is_never_proposed(fixes):
 def test_a_domain_that_does_not_exist_gets_no_plan(fixes):
     result = over_dns(fixes, "nothere.fixes.test")
     assert result.plan.steps == () and "NXDOMAIN" in result.plan.notes[0]
+
+
+def test_verification_rejects_a_harmful_plan(fixes):
+    # the old bug: the good _dmarc record removed and p=none published; and SPF dropping the sender
+    from mailaudit.fixplan.plan import FixPlan, PlanHints, Step
+    from mailaudit.fixplan.verify import shipped, verify
+    from mailaudit.model import DnsRecord
+
+    auditor = Auditor(resolver_for(fixes), AuditOptions(fail_on=None, dnsbl=False, sending_ips=("192.0.2.10",)),
+                      Catalogue.load())
+    before = run_sync(lambda: auditor.audit("apex.fixes.test"))
+    good = DnsRecord("_dmarc.apex.fixes.test.", "TXT", "v=DMARC1; p=reject; rua=mailto:d@apex.fixes.test")
+    harmful = FixPlan("apex.fixes.test", "en", (
+        Step(1, "dmarc", "t", (), publish=(DnsRecord(good.name, "TXT", "v=DMARC1; p=none"),), remove=(good,)),
+        Step(2, "spf", "t", (), publish=(DnsRecord("apex.fixes.test.", "TXT", "v=spf1 -all"),),
+             remove=(DnsRecord("apex.fixes.test.", "TXT", "v=spf1 mx -all"),)),
+    ))
+    [stage] = run_sync(lambda: verify(auditor, before, harmful, PlanHints()))
+    problems = " | ".join(stage.problems)
+    assert "DMARC policy in force weaker for apex.fixes.test" in problems
+    assert "--sending-ip 192.0.2.10 gets SPF fail" in problems
+    assert "new: dmarc.policy.none" in problems
+    out = shipped(harmful, (stage,), "en")
+    assert out.steps == () and not out.verified and "did not pass verification" in out.notes[-1]

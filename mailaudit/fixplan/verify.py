@@ -156,7 +156,8 @@ async def _stage(auditor: Auditor, before: DomainReport, name: str, steps: list[
     except OverlayError as err:
         return Stage(name, (*problems, str(err)))
     view = overlay_resolver(auditor.resolver, edits)
-    after = await Auditor(view, auditor.options, auditor.catalogue).audit(before.domain)
+    quiet = dataclasses.replace(auditor.options, smtp=False)  # DNS changes only: no port-25 probes again
+    after = await Auditor(view, quiet, auditor.catalogue).audit(before.domain)
     problems += _targets_gone(after, steps)
     problems += _nothing_worse(before, after, later)
     problems += await _dmarc_not_weaker(auditor, view, before)
