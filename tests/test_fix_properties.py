@@ -2,7 +2,8 @@
 building blocks (sending providers, a forgotten listed host, SPF ``all`` terms, ``ptr`` and
 ``-ip4:`` terms, DMARC records good, missing, invalid, in testing mode or published as a
 look-alike, a stray apex DMARC record, weak, testing and version-less DKIM keys, subdomains
-under a parent's record, sending addresses). For every zone the plan must pass its own
+under a parent's record, sending addresses, SPF records at the lookup limit, stray records at
+``_dmarc``). For every zone the plan must pass its own
 verification at every stage, and never touch a record outside the audited domain.
 
 Zones are served by the project's zone-file source (``--zone``/``--offline``), so each example
@@ -68,6 +69,8 @@ class Case:
     dkim: str
     sending_ip: str | None
     subdomain: bool
+    limits: bool = False  # ten more a: terms: the SPF record at the lookup limit
+    stray: bool = False  # an SPF record and a note at _dmarc
 
     def zone(self) -> str:
         lines = ["@ SOA ns.test. h.test. 1 3600 600 86400 60"]
@@ -78,6 +81,9 @@ class Case:
             lines.append(f"_dmarc TXT {_txt(self.dmarc)}")
         if self.apex_dmarc:
             lines.append('@ TXT "v=DMARC1; p=none"')
+        if self.stray:
+            lines += ['_dmarc TXT "v=spf1 -all"', '_dmarc TXT "verification=abc"']
+        lines += [f"h{i} A 192.0.2.{100 + i}" for i in range(10)] if self.limits else []
         return "\n".join(lines) + "\n"
 
     def _mail(self, at: str) -> list[str]:
@@ -94,7 +100,8 @@ class Case:
             if self.old_host == "mx":
                 lines.append(f"{at} MX 30 old{suffix}")
         if self.spf is not None:
-            lines.append(f"{at} TXT {_txt(' '.join(self.spf))}")
+            terms = [*self.spf[:1], *(f"a:h{i}.d.test" for i in range(10) if self.limits), *self.spf[1:]]
+            lines.append(f"{at} TXT {_txt(' '.join(terms))}")
         key = {"weak": f"v=DKIM1; k=rsa; p={WEAK}", "testing": f"v=DKIM1; k=rsa; t=y; p={STRONG}",
                "nov": f"k=rsa; t=y; p={STRONG}", "google": f"v=DKIM1; k=rsa; p={STRONG}"}.get(self.dkim)
         if key is not None:
@@ -131,7 +138,8 @@ def cases(draw: st.DrawFn) -> Case:
         spf = tuple(terms)
     return Case(provider, old, spf, draw(st.sampled_from(DMARCS)), draw(st.booleans()),
                 draw(st.sampled_from(("none", "weak", "testing", "nov", "google"))),
-                draw(st.sampled_from((None, "198.51.100.7", "198.51.100.200"))), draw(st.booleans()))
+                draw(st.sampled_from((None, "198.51.100.7", "198.51.100.200"))), draw(st.booleans()),
+                draw(st.booleans()), draw(st.booleans()))
 
 
 def _zones(case: Case) -> ZoneSet:

@@ -67,7 +67,6 @@ class PlanHints:
 
     abused: tuple[Abused, ...] = ()
     keep_includes: tuple[str, ...] = ()  # include: terms of providers the domain sends through
-    add_includes: tuple[str, ...] = ()  # those of them the SPF tree does not reach yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +133,7 @@ def plan(report: DomainReport, lang: str = "en", hints: PlanHints | None = None)
         groups["spf"] = [f for f in groups["spf"] if f not in softfail]
     else:
         softfail = []
-    providers, said = _providers(report, hints, text)
+    providers, said = _providers(report, text)
     if incident is not None:
         steps.append(incident(groups["spf"], providers, said))
         groups["spf"], providers = [], []
@@ -299,17 +298,16 @@ def _incident(report: DomainReport, groups: dict[str, list[Finding]], hints: Pla
     return build
 
 
-def _providers(report: DomainReport, hints: PlanHints, text: Mapping[str, str]) -> tuple[list[DnsRecord], list[str]]:
+def _providers(report: DomainReport, text: Mapping[str, str]) -> tuple[list[DnsRecord], list[str]]:
     """The SPF record in force with the includes of providers the domain is seen to send
-    through (MX, DKIM selectors) that it does not reach yet, and the action saying so."""
+    through (MX, DKIM selectors) that it does not reach yet (the spf check's ``provider_fix``,
+    made room for under the lookup limit), and the action saying so."""
+    check = report.check("spf")
+    value = check.datum("provider_fix") if check is not None else None
     now = current_records(report).get((_owner(report.domain), "spf"))
-    wanted = [i for i in hints.add_includes if now is not None and i.lower() not in now.lower().split()]
-    if not wanted or now is None:
+    if not isinstance(value, str) or now is None or value == now:
         return [], []
-    terms = now.split()[1:]
-    ends = [i for i, t in enumerate(terms) if t.lower().lstrip("+-~?") == "all" or t.lower().startswith("redirect=")]
-    at = ends[0] if ends else len(terms)
-    value = " ".join(["v=spf1", *terms[:at], *wanted, *terms[at:]])
+    wanted = [t for t in value.split()[1:] if t.startswith("include:") and t not in now.split()]
     return [DnsRecord(_owner(report.domain), "TXT", value)], [text["add_provider"].format(terms=" ".join(wanted))]
 
 

@@ -85,10 +85,7 @@ async def plan_hints(auditor: Auditor, report: DomainReport) -> PlanHints:
     keep = tuple(dict.fromkeys(f"include:{s.include}" for s in await inferred_senders(ctx)))
     record = _spf_record(report)
     abused = [await _authorising(auditor.resolver, report.domain, record, a) for a in base.abused]
-    check = report.check("spf")
-    reached = _reached(check.datum("tree") if check is not None else None)
-    add = tuple(i for i in keep if i.removeprefix("include:").lower() not in reached)
-    return PlanHints(tuple(abused), keep, add if record is not None else ())
+    return PlanHints(tuple(abused), keep if record is not None else ())
 
 
 def _spf_record(report: DomainReport) -> str | None:

@@ -314,7 +314,16 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own:
 
     needs_fix = first is None or first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL) or (
         first.qualifier is Qualifier.SOFTFAIL and not enforced)
-    keep = [*await _missing_includes(ctx, tree), *await _passing_by_all(ctx)] if needs_fix else []
+    includes = await _missing_includes(ctx, tree) if holder is tree else []
+    keep = [*includes, *await _passing_by_all(ctx)] if needs_fix else []
+    over = tree.total_lookups + len(includes) - MAX_LOOKUPS
+    if over > 0 and (keep or includes):  # make room: the domain's own a: terms become their addresses
+        own = await _flattened(ctx, own, over)
+    if includes:  # for the fix plan: the record in force with the providers' includes, same all
+        value = own
+        for term in includes:
+            value = _parsed(with_term(value, term), value)
+        out.data["provider_fix"] = value.text
 
     def fixed(new_all: str) -> list[DnsRecord]:
         """The domain's own record with ``new_all``; a redirect to a record it does not control
@@ -338,6 +347,27 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own:
     elif first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL):
         finding = "spf.all.pass" if first.qualifier is Qualifier.PASS else "spf.all.neutral"
         out.add(finding, evidence=evidence, records=fixed(new_all), new_all=new_all, **params)
+
+
+async def _flattened(ctx: AuditContext, record: SpfRecord, needed: int) -> SpfRecord:
+    """``record`` with up to ``needed`` of its ``a:`` terms for hosts of the domain itself
+    replaced by ``ip4:``/``ip6:`` terms of their addresses: each saves one DNS lookup, so a
+    provider's include fits under the limit of 10."""
+    texts = list(record.term_texts)
+    for term in record.mechanisms:
+        target = term.domain.text.lower().rstrip(".") if term.domain is not None else ctx.domain
+        own = target == ctx.domain or target.endswith("." + ctx.domain)
+        macros = term.domain is not None and term.domain.has_macros
+        if needed <= 0 or term.kind != "a" or not own or macros or term.cidr4 is not None or term.cidr6 is not None:
+            continue
+        v4, v6 = await asyncio.gather(ctx.query(target, "A"), ctx.query(target, "AAAA"))
+        addresses = [f"ip4:{a}" for a in v4.addresses()] + [f"ip6:{a}" for a in v6.addresses()]
+        if not (v4.ok and v6.ok) or not addresses or term.qualifier is not Qualifier.PASS:
+            continue
+        at = texts.index(term.text)
+        texts[at : at + 1] = addresses
+        needed -= 1
+    return _parsed(record.rebuilt(tuple(texts)), record)
 
 
 async def _passing_by_all(ctx: AuditContext) -> list[str]:
@@ -417,6 +447,8 @@ async def _evaluate_ip(
     if variant == "default" and record is not None:
         value = _authorising(record, term, outcome.mechanism, outcome.domain, ctx.domain)
         records = [dns_record(ctx.name, "TXT", value)]
+    elif variant == "permerror" and record is not None:  # first: it matches before any limit is hit
+        records = [dns_record(ctx.name, "TXT", record.rebuilt((term, *record.term_texts)))]
     all_term = record.all.text if record is not None and record.all is not None else "the end"
     evidence = [f"check_host({ip}, {ctx.domain}) = {outcome.result.value}: {why}"]
     evidence += [record.text] if record is not None else []
