@@ -350,13 +350,15 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own:
 
 
 async def _flattened(ctx: AuditContext, record: SpfRecord, needed: int) -> SpfRecord:
-    """``record`` with up to ``needed`` of its ``a:`` terms for hosts of the domain itself
-    replaced by ``ip4:``/``ip6:`` terms of their addresses: each saves one DNS lookup, so a
-    provider's include fits under the limit of 10."""
+    """``record`` with up to ``needed`` of its ``a:`` terms for hosts of the domain (or of its
+    parent, for a subdomain) replaced by ``ip4:``/``ip6:`` terms of their addresses: each saves
+    one DNS lookup, so a provider's include fits under the limit of 10."""
     texts = list(record.term_texts)
+    parent = ctx.domain.partition(".")[2]
+    ours = [ctx.domain, *([parent] if "." in parent else [])]  # the domain and its parent's hosts
     for term in record.mechanisms:
         target = term.domain.text.lower().rstrip(".") if term.domain is not None else ctx.domain
-        own = target == ctx.domain or target.endswith("." + ctx.domain)
+        own = any(target == d or target.endswith("." + d) for d in ours)
         macros = term.domain is not None and term.domain.has_macros
         if needed <= 0 or term.kind != "a" or not own or macros or term.cidr4 is not None or term.cidr6 is not None:
             continue
