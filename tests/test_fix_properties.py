@@ -18,7 +18,7 @@ import pathlib
 from dataclasses import dataclass
 
 import dns.zone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mailaudit.catalogue import Catalogue
@@ -153,7 +153,27 @@ def _inside(name: str, domain: str) -> bool:
     return owner == domain or owner.endswith("." + domain)
 
 
+# regressions the properties found: each was a plan that failed its own verification
+FOUND = (
+    Case("none", "no", None, None, False, "none", "198.51.100.7", False),  # no SPF, a sending address
+    Case("none", "no", ("v=spf1", "+all"), None, False, "none", "198.51.100.7", False),  # +all passed it
+    Case("none", "no", ("v=spf1", "ptr", "+all"), None, False, "none", "198.51.100.7", False, limits=True),
+    Case("none", "no", ("v=spf1", "~all"), None, False, "google", None, False, limits=True),  # include over 10
+    Case("none", "no", ("v=spf1", "+all"), None, False, "google", None, True, limits=True),
+    Case("none", "no", None, "v=DMARC1; p=none; fo=9; rua=mailto:r@d.test", False, "none", None, False),
+    Case("none", "no", None, None, True, "none", None, False),  # stray apex record, no _dmarc
+    Case("google", "no", None, "v=DMARC1; p=quarantine; rua=mailto:r@d.test", False, "none", None, False),
+)
+
+
+def _with_examples(test):  # type: ignore[no-untyped-def]
+    for case in FOUND:
+        test = example(case)(test)
+    return test
+
+
 @settings(settings.get_profile(PROFILE))
+@_with_examples
 @given(cases())
 def test_every_plan_passes_its_own_verification(case: Case) -> None:
     resolver = Resolver(zones=_zones(case), offline=True)

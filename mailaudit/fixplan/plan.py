@@ -182,21 +182,25 @@ def _valid_name(name: str) -> bool:
 def _local(finding: Finding, domain: str, text: Mapping[str, str], notes: list[str]) -> Finding:
     """The finding with only the records the domain itself can publish: a record outside its
     tree (a parent's, a public suffix's, a report destination's) applies to others and is never
-    edited to fix this domain; an owner name DNS cannot hold (over 255 octets) is dropped."""
+    edited to fix this domain (the fix becomes something to ask of its owner); an owner name DNS
+    cannot hold (over 255 octets) is dropped with a note."""
     fix = finding.fix
     if fix is None:
         return finding
     domain = domain.lower().rstrip(".")
-    keep = [r for r in fix.records if _inside(r.name, domain) and _valid_name(r.name)]
-    gone = [r for r in (*fix.records, *fix.remove) if r not in keep and r not in fix.remove]
-    gone += [r for r in fix.remove if not (_inside(r.name, domain) and _valid_name(r.name))]
-    for record in gone:
-        key = "elsewhere" if _valid_name(record.name) else "bad_name"
-        notes.append(text[key].format(name=record.name[:80], subject=finding.subject[:80]))
+    kept = tuple(r for r in fix.records if _inside(r.name, domain) and _valid_name(r.name))
+    removals = tuple(r for r in fix.remove if _inside(r.name, domain) and _valid_name(r.name))
+    gone = [r for r in (*fix.records, *fix.remove) if r not in kept and r not in removals]
     if not gone:
         return finding
-    removals = tuple(r for r in fix.remove if _inside(r.name, domain) and _valid_name(r.name))
-    return replace(finding, fix=replace(fix, records=tuple(keep), remove=removals))
+    summary = fix.summary
+    for record in dict.fromkeys(gone):
+        if not _valid_name(record.name):
+            notes.append(text["bad_name"].format(subject=finding.subject[:80]))
+    outside = [r.name for r in gone if _valid_name(r.name)]
+    if outside and summary:
+        summary = text["elsewhere"].format(name=outside[0].rstrip("."), summary=summary)
+    return replace(finding, fix=replace(fix, summary=summary, records=kept, remove=removals))
 
 
 def _param(finding: Finding, key: str) -> str:
