@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from mailaudit.bulk.check import CHECK as BULK
 from mailaudit.checks.base import Check
 from mailaudit.dkim.check import CHECK as DKIM
 from mailaudit.dmarc.check import CHECK as DMARC
@@ -18,7 +19,7 @@ from mailaudit.dnsbl.check import CHECK as DNSBL
 from mailaudit.mx.check import CHECK as MX
 from mailaudit.spf.check import CHECK as SPF
 
-CHECKS: tuple[Check, ...] = (MX, SPF, DMARC, DKIM, DNSBL)
+CHECKS: tuple[Check, ...] = (MX, SPF, DMARC, DKIM, DNSBL, BULK)
 CHECK_IDS: tuple[str, ...] = tuple(c.id for c in CHECKS)
 BY_ID: Mapping[str, Check] = MappingProxyType({c.id: c for c in CHECKS})
 

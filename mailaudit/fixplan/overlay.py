@@ -65,6 +65,9 @@ class Overlay:
         self.edits = dict(edits)
         self._filled = [name for (name, _), rdatas in self.edits.items() if rdatas]
 
+    async def aclose(self) -> None:
+        """Nothing to close: the base resolver owns its sockets and outlives the overlay."""
+
     def _exists_below(self, name: dns.name.Name) -> bool:
         return any(n.is_subdomain(name) for n in self._filled)
 
@@ -110,7 +113,7 @@ class OverlayResolver(Resolver):
 
     def __init__(self, base: Resolver, edits: Mapping[Key, tuple[dns.rdata.Rdata, ...]]) -> None:
         self._overlay = Overlay(base, edits)
-        super().__init__(zones=ZoneSet(), transport=self._overlay)
+        super().__init__(zones=ZoneSet(), transport=self._overlay, self_check=False)
         self.zones = base.zones
         self.offline = base.offline
 

@@ -1,7 +1,11 @@
 """Markdown for tickets and merge-request comments (GitLab/GitHub flavoured).
 
-DNS data is hostile: in running text every Markdown and HTML metacharacter is backslash-escaped
-or turned into an entity, so no record can add a link, an image, raw HTML or break a table;
+DNS data is hostile, yet the text is pasted into chats and e-mails, so only what would change the
+rendering is escaped: HTML characters become entities, the characters that open code, emphasis,
+links, images, strikethrough, math or table cells get a backslash (``_`` only where it could close
+emphasis), and a list or heading marker at the start. Dots, colons and hyphens inside text stay as
+they are, so ``batikmurni.example`` and ``https://check.spamhaus.org/`` read as written. No record
+can add a link, an image, raw HTML or break a table;
 records and evidence go into fenced code blocks whose fence is longer than any backtick run in
 the content. Control characters are made visible first (``\\x1b``).
 """
@@ -22,22 +26,29 @@ from mailaudit.render.ui import check_label, ui
 from mailaudit.text import escape_text
 
 _LIMIT = 2000
-_META = frozenset("\\`*_{}[]()#+-.!|~^$:=\"'")
+_META = frozenset("\\`*[]|~$")  # always escaped; "_" only where it could close emphasis
+_LINE_START = re.compile(r"^(?:[#+\-=]|\d+[.)](?=\s|$))")  # a heading, list or setext marker
 _ENTITIES = MappingProxyType({"<": "&lt;", ">": "&gt;", "&": "&amp;"})
 _BACKTICKS = re.compile(r"`+")
 
 
 def md_text(text: str, limit: int | None = _LIMIT) -> str:
     """Inline-safe: no Markdown or HTML meaning survives, control characters are visible."""
+    shown = escape_text(text, limit)
     out: list[str] = []
-    for ch in escape_text(text, limit):
+    for i, ch in enumerate(shown):
+        after = shown[i + 1] if i + 1 < len(shown) else " "
         if ch in _ENTITIES:
             out.append(_ENTITIES[ch])
-        elif ch in _META:
+        elif ch in _META or (ch == "_" and not after.isalnum()):
             out.append("\\" + ch)
         else:
             out.append(ch)
-    return "".join(out)
+    escaped = "".join(out)
+    marker = _LINE_START.match(escaped)
+    if marker:
+        escaped = escaped[: marker.end() - 1] + "\\" + escaped[marker.end() - 1 :]
+    return escaped
 
 
 def md_span(text: str, limit: int = 100) -> str:
