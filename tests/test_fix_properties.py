@@ -8,8 +8,8 @@ verification at every stage, and never touch a record outside the audited domain
 
 The sending addresses have forward-confirmed reverse DNS in the zones, so every audit can
 complete offline (a check that cannot complete after a stage fails verification: "could not
-tell" is never taken as "fixed"). Zones are served by the project's zone-file source (``--zone``/``--offline``), so each example
-costs no sockets. Profiles: ``ci`` (the default here) runs 200 zones; set
+tell" is never taken as "fixed"). Zones are served by the project's zone-file source
+(``--zone``/``--offline``), so each example costs no sockets. Profiles: ``ci`` (the default here) runs 200 zones; set
 ``HYPOTHESIS_PROFILE=thorough`` for 2000.
 """
 
