@@ -172,3 +172,26 @@ def test_verification_rejects_a_harmful_plan(fixes):
     assert "new: dmarc.policy.none" in problems
     out = shipped(harmful, (stage,), "en")
     assert out.steps == () and not out.verified and "did not pass verification" in out.notes[-1]
+
+
+def test_overlay_answers_edited_sets_and_passes_the_rest_through():
+    from mailaudit.dnscore.answer import Outcome
+    from mailaudit.fixplan.overlay import changes_of, edits_for, overlay_resolver
+    from mailaudit.model import DnsRecord
+
+    base = Resolver(zones=[EXAMPLE], offline=True)
+    new = DnsRecord("x._report._dmarc.batikmurni.example.", "TXT", "v=DMARC1")
+    spf = DnsRecord("batikmurni.example.", "TXT",
+                    "v=spf1 include:spf.relaycloud.example a:cpanel.batikmurni.example mx ptr ~all")
+
+    async def go():
+        view = overlay_resolver(base, await edits_for(base, changes_of([spf], [new])))
+        return [await view.query(n, t) for n, t in (
+            ("x._report._dmarc.batikmurni.example", "TXT"), ("_dmarc.batikmurni.example", "TXT"),
+            ("batikmurni.example", "TXT"), ("cpanel.batikmurni.example", "A"), ("example.com", "A"))]
+
+    added, parent, apex, passed, outside = run_sync(go)
+    assert added.texts() == ["v=DMARC1"]
+    assert parent.outcome is Outcome.NODATA  # it exists now: a name below it was published
+    assert apex.texts() == ["google-site-verification=3q8Yb1c2d3e4f5g6h7i8j9k0"]  # only the SPF record went
+    assert passed.addresses() == ["103.147.9.66"] and not outside.ok  # outside the zones: not verifiable
