@@ -117,7 +117,9 @@ def actionable(finding: Finding) -> bool:
 def plan(report: DomainReport, lang: str = "en", hints: PlanHints | None = None) -> FixPlan:
     """The ordered plan. ``hints``: what the layer above found out (abused hosts' SPF terms,
     providers to keep); without them the plan uses only the report."""
-    text = Catalogue.load(lang if lang in LANGUAGES else BASE_LANGUAGE).words("plan")
+    catalogue = Catalogue.load(lang if lang in LANGUAGES else BASE_LANGUAGE)
+    ui_words = catalogue.words("ui")
+    text = {**catalogue.words("plan"), **{f"sev_{s.value}": ui_words.get(s.value, s.value) for s in Severity}}
     if any(f.id in ("mx.missing", "spf.missing") and f.variant == "nxdomain" for f in report.findings):
         return FixPlan(report.domain, lang, (), notes=(text["nxdomain"].format(domain=report.domain),))
     hints = hints if hints is not None else derive_hints(report)
@@ -154,8 +156,10 @@ def plan(report: DomainReport, lang: str = "en", hints: PlanHints | None = None)
     return FixPlan(report.domain, lang, numbered, no_mail, tuple(dict.fromkeys(notes)))
 
 
-def _why(findings: Iterable[Finding]) -> tuple[str, ...]:
-    return tuple(f"[{f.severity.value}] {f.title}: {f.detail}" for f in findings)
+def _why(findings: Iterable[Finding], text: Mapping[str, str]) -> tuple[str, ...]:
+    """Each finding as ``[high] title: detail``, the severity in the plan's language."""
+    return tuple(f"[{text.get('sev_' + f.severity.value, f.severity.value).lower()}] {f.title}: {f.detail}"
+                 for f in findings)
 
 
 def _grouped(todo: list[Finding], no_mail: bool) -> dict[str, list[Finding]]:
@@ -254,7 +258,7 @@ def _step(phase: str, findings: list[Finding], report: DomainReport, text: Mappi
     current = {**evidence_records(findings), **current_records(report)}
     publish, remove = merged(proposals, removals, current)
     targets = tuple((f.id, f.subject) for f in findings if f.fix and (f.fix.records or f.fix.remove))
-    return Step(0, phase, text[phase], _why(findings), publish, remove, _unique(actions),
+    return Step(0, phase, text[phase], _why(findings, text), publish, remove, _unique(actions),
                 tuple((f.id, f.subject) for f in findings), text.get(f"wait_{phase}", ""), targets=targets)
 
 
@@ -340,7 +344,7 @@ def _dkim_steps(report: DomainReport, findings: list[Finding], text: Mapping[str
     new = f"{NEW_SELECTOR}._domainkey.{report.domain}."
     actions = tuple(text["rotate"].format(old=s, new=new, new_selector=NEW_SELECTOR) for s in sorted(weak))
     model = DnsRecord(new, "TXT", STAND_IN_KEY)
-    why = _why(rotating)
+    why = _why(rotating, text)
     found = tuple((f.id, f.subject) for f in rotating)
     if steps:
         first = steps[0]
@@ -450,7 +454,7 @@ def _dmarc_steps(report: DomainReport, findings: list[Finding], text: Mapping[st
         steps.append(replace(first, phase="monitor", title=text["monitor"], publish=publish, remove=remove,
                              wait=text["wait_monitor"], targets=targets))
     quarantine = _stage(record, "quarantine")
-    why = (text["enforce_why"], *_why([*unenforced, *deferred]))
+    why = (text["enforce_why"], *_why([*unenforced, *deferred], text))
     targets = (*staged, ("dmarc.policy.none", owner.rstrip(".")))
     steps.append(Step(0, "quarantine", text["quarantine"], why, (DnsRecord(name, "TXT", quarantine),),
                       (DnsRecord(name, "TXT", record),), (), tuple(staged), text["wait_quarantine"], True,
