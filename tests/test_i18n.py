@@ -111,7 +111,8 @@ def test_docs_mention_languages():
 
 # -- Indonesian as an Indonesian administrator writes it (docs/glossary-id.md) ----------------
 
-BANNED_ID = ("Terbitkan", "host surat", "mengirim surat", "menerima surat", "terbitkan", "server surat", "Server surat", "me-resolve", "paling-paling",
+BANNED_ID = ("Terbitkan", "host surat", "mengirim surat", "menerima surat",
+             "terbitkan", "server surat", "Server surat", "me-resolve", "paling-paling",
              "meminta 2048", "meminta setidaknya 2048", "penyebab pencantuman", "tandatangani dengannya",
              "kurang menghargainya", "di mana-mana", "menggagalkan pemeriksaan")
 
@@ -123,7 +124,8 @@ def test_indonesian_texts_avoid_the_phrases_the_glossary_rules_out():
         assert not found, f"{path}: {found} (see docs/glossary-id.md)"
 
 
-ENGLISH_UI = ("[high]", "[medium]", "HIGH", "MEDIUM", "evidence:", "fix:", "publish:", "remove:", "finding(s)", "worst ", "No findings", "Why it matters",
+ENGLISH_UI = ("[high]", "[medium]", "HIGH", "MEDIUM",
+              "evidence:", "fix:", "publish:", "remove:", "finding(s)", "worst ", "No findings", "Why it matters",
               "Fix plan", "Before the next step", "grade ", "Checks", "findings", "problems to fix", "Start with",
               "Prepared by", "severity", "subject")
 
