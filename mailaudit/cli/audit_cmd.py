@@ -142,7 +142,7 @@ async def _stream(auditor: Auditor, inputs: list[DomainInput], params: dict[str,
         tally.add(report)
         recorder.add(report)
         if progress:
-            click.echo(f"\r[{tally.domains}/{len(inputs)}] {report.domain[:60]:<60}", err=True, nl=False)
+            click.echo("\r" + progress_line(tally.domains, len(inputs), report.domain), err=True, nl=False)
         if fmt == "jsonl":
             emit(render_jsonl_line(report))
         else:
@@ -155,3 +155,9 @@ def _write(reports: list[DomainReport], inputs: list[DomainInput], fmt: str, opt
     order = {item.domain: i for i, item in enumerate(inputs)}
     reports = sorted(reports, key=lambda r: order.get(r.domain, 0))
     emit(render(fmt, reports, options))
+
+
+def progress_line(done: int, total: int, domain: str, width: int = 24) -> str:
+    """``[#########...............]  37/100  example.com`` for stderr on a terminal."""
+    filled = width * done // max(total, 1)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done:>{len(str(total))}}/{total}  {domain[:40]:<40}"
