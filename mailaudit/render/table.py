@@ -176,6 +176,8 @@ def _first_step(report: DomainReport, words: Words, style: TermStyle, lang: str)
 
 def _check_row(check: CheckResult, words: Words, style: TermStyle) -> list[str]:
     note = check.error or ""
+    if len(note) > _note_limit(style):  # printed in full below the table, once
+        note = words["t_see_below"]
     if check.status is not Status.ERROR and check.findings:
         worst = max(check.findings, key=lambda f: f.severity.rank).severity
         key = "t_check_findings_one" if len(check.findings) == 1 else "t_check_findings_other"
