@@ -79,6 +79,7 @@ class _State:
     def __init__(self) -> None:
         self.stack: list[ET.Element] = []
         self.item_elements = 0
+        self.item_at = -1  # stack depth of the item being read, -1 when none
         self.metadata: ET.Element | None = None
         self.policy: ET.Element | None = None
         self.meta: ReportMeta | None = None
@@ -86,29 +87,32 @@ class _State:
         self.waiting: list[Record] = []
 
     def enter(self, elem: ET.Element, limits: Limits) -> None:
-        if not self.stack:
+        stack = self.stack
+        if not stack:
             self.namespace = elem.tag[1:].partition("}")[0] if str(elem.tag).startswith("{") else ""
-        self.stack.append(elem)
-        if len(self.stack) > limits.max_xml_depth:
+        stack.append(elem)
+        if len(stack) > limits.max_xml_depth:
             raise LimitExceeded(f"XML nested deeper than {limits.max_xml_depth} elements; refused")
-        if self._in_item():
+        if self.item_at >= 0:
             self.item_elements += 1
             if self.item_elements > MAX_ITEM_ELEMENTS:
                 raise LimitExceeded(f"a report item with more than {MAX_ITEM_ELEMENTS} elements; refused")
-
-    def _in_item(self) -> bool:
-        return any(local(e.tag) in ITEMS for e in self.stack[:-1]) or local(self.stack[-1].tag) in ITEMS
+        elif local(elem.tag) in ITEMS:
+            self.item_at = len(stack) - 1
 
     def leave(self, elem: ET.Element) -> ET.Element | None:
         """Pop ``elem``; return it when it is a finished top-level item, and unhook it from the tree."""
-        self.stack.pop()
-        name = local(elem.tag)
-        if any(local(e.tag) in ITEMS for e in self.stack):
+        stack = self.stack
+        stack.pop()
+        depth = len(stack)
+        if self.item_at >= 0 and depth > self.item_at:
             return None  # part of an item still open
-        if self.stack:
-            self.stack[-1].remove(elem)
-        self.item_elements = 0
-        return elem if name in ITEMS else None
+        if stack:
+            stack[-1].remove(elem)
+        if depth == self.item_at:
+            self.item_at, self.item_elements = -1, 0
+            return elem
+        return None
 
     def take(self, elem: ET.Element | None) -> Iterator[ReportMeta | Record]:
         """Records (and the metadata, once complete) that can be handed out now."""

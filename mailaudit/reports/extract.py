@@ -66,7 +66,7 @@ def iter_payload(origin: str, stream: BinaryIO, limits: Limits = DEFAULT_LIMITS,
 
 def _gunzip(origin: str, stream: BinaryIO, limits: Limits, depth: int) -> Iterator[Item]:
     counter = CountingReader(stream)
-    inflated = gzip.GzipFile(fileobj=io.BufferedReader(counter, 65536), mode="rb")
+    inflated = gzip.GzipFile(fileobj=io.BufferedReader(counter, 8192), mode="rb")
     capped = LimitedReader(inflated, limits.max_document, limits, lambda: counter.count)  # type: ignore[arg-type]
     yield from iter_payload(origin, io.BufferedReader(capped, 65536), limits, depth + 1)
 
@@ -101,10 +101,11 @@ def iter_message(origin: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> It
         if isinstance(part, InputError):
             yield InputError(origin, part.error)
             return
-        if not _is_candidate(part):
+        strength = _candidate(part)
+        if not strength:
             continue
         body = part.get_payload(decode=True)
-        if isinstance(body, bytes) and body:
+        if isinstance(body, bytes) and body and (strength == "strong" or sniff(body[:512])):
             name = part.get_filename() or f"part{index}"
             yield from iter_payload(f"{origin}/{_clean(name)}", io.BytesIO(body), limits, 1)
 
@@ -126,13 +127,13 @@ def _leaves(part: Message, limits: Limits, depth: int, budget: list[int]) -> Ite
                 return
 
 
-def _is_candidate(part: Message) -> bool:
-    """An attachment, or a part whose media type can carry a report. Plain text and HTML bodies are not."""
+def _candidate(part: Message) -> str:
+    """``strong``: named or typed like a report; ``weak``: some other attachment (kept if its bytes are a report)."""
     name = part.get_filename()
-    if name and REPORT_NAME.search(name.strip()):
-        return True
     ctype = part.get_content_type()
-    return ctype in REPORT_TYPES or (bool(name) and not ctype.startswith("text/"))
+    if (name and REPORT_NAME.search(name.strip())) or ctype in REPORT_TYPES:
+        return "strong"
+    return "weak" if name and not ctype.startswith("text/") else ""
 
 
 def looks_like_message(head: bytes) -> bool:

@@ -18,7 +18,7 @@ class Limits:
     max_document: int = 512 * MIB  # decompressed bytes of one XML/JSON document
     max_json: int = 16 * MIB  # TLS-RPT documents are small; json.loads needs them whole
     max_ratio: int = 200  # decompressed / compressed bytes
-    ratio_floor: int = 16 * MIB
+    ratio_floor: int = 4 * MIB
     max_message: int = 64 * MIB  # one e-mail message (.eml, mbox entry, IMAP fetch)
     max_mbox: int = 16 * 1024 * MIB  # an mbox file is streamed; this caps one scan
     max_parts: int = 256  # MIME parts walked per message

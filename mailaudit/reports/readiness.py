@@ -60,7 +60,7 @@ def readiness(policy: Policy, sources: tuple[Source, ...], reports: int) -> Read
                 and s.stats.dmarc_fail > HURT_SHARE * s.stats.messages]
     target, pct = next_step(policy)
     reason = _reason(target, reports, share, bool(blocking))
-    weaker = _rank(policy.sp or policy.p) < _rank(target or policy.p)
+    weaker = bool(policy.sp) and _rank(policy.sp) < _rank(target or policy.p)
     return Readiness(policy, target, pct, reason == "ready", share, considered, considered - passed, hurt, reason,
                      weaker)
 
