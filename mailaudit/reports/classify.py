@@ -82,7 +82,8 @@ def _abuse_signals(
 ) -> tuple[str, ...]:
     """An SPF-authorised address that looks abused: listed now, or unsigned at a volume unlike the rest."""
     signals = ["listed"] if listed else []
-    peers = [o for o in others if o.ip != source.ip and (o.ip in facts.authorized_by or o.dkim_aligned or o.spf_aligned)]
+    peers = [o for o in others
+             if o.ip != source.ip and (o.ip in facts.authorized_by or o.dkim_aligned or o.spf_aligned)]
     signing_peers = [o for o in peers if o.dkim_pass]
     if source.dkim_pass == 0 and signing_peers:
         median = statistics.median(o.messages for o in peers)

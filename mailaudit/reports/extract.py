@@ -95,7 +95,7 @@ def iter_message(origin: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> It
     if len(raw) > limits.max_message:
         yield InputError(origin, f"message larger than {limits.max_message} bytes; refused")
         return
-    message = message_from_bytes(raw, policy=policy.compat32)
+    message: Message = message_from_bytes(raw, policy=policy.compat32)
     budget = [limits.max_parts]
     for index, part in enumerate(_leaves(message, limits, 0, budget)):
         if isinstance(part, InputError):
@@ -121,6 +121,8 @@ def _leaves(part: Message, limits: Limits, depth: int, budget: list[int]) -> Ite
         return
     children = part.get_payload()
     for child in children if isinstance(children, list) else []:
+        if not isinstance(child, Message):
+            continue
         for leaf in _leaves(child, limits, depth + 1, budget):
             yield leaf
             if isinstance(leaf, InputError):

@@ -31,7 +31,7 @@ def parse_tlsrpt(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> TlsReport
         raise TlsReportError("JSON nested too deep; refused") from None
     if not isinstance(data, dict) or not isinstance(data.get("policies"), list):
         raise TlsReportError("no 'policies' list: not a TLS-RPT report")
-    dates = data.get("date-range") if isinstance(data.get("date-range"), dict) else {}
+    dates = _dict(data.get("date-range"))
     report_id = _str(data.get("report-id"))
     org = _str(data.get("organization-name"))
     if not report_id or not org:
@@ -41,8 +41,8 @@ def parse_tlsrpt(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> TlsReport
 
 
 def _policy(entry: dict[str, Any]) -> TlsPolicy:
-    policy = entry.get("policy") if isinstance(entry.get("policy"), dict) else {}
-    summary = entry.get("summary") if isinstance(entry.get("summary"), dict) else {}
+    policy = _dict(entry.get("policy"))
+    summary = _dict(entry.get("summary"))
     ptype = _str(policy.get("policy-type")).lower()
     details = entry.get("failure-details")
     return TlsPolicy(
@@ -65,6 +65,10 @@ def _failure(detail: dict[str, Any]) -> TlsFailure:
         receiving_ip=_str(detail.get("receiving-ip")),
         reason=_str(detail.get("failure-reason-code")),
     )
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _list(value: object) -> list[object]:

@@ -84,7 +84,7 @@ def aggregate(org: str, report_id: str, domain: str, rows: list[tuple[str, int, 
         f"<record><row><source_ip>{ip}</source_ip><count>{n}</count><policy_evaluated><disposition>none"
         f"</disposition><dkim>{dk}</dkim><spf>{sp}</spf></policy_evaluated></row><identifiers>"
         f"<header_from>{domain}</header_from></identifiers><auth_results>"
-        + (f"<dkim><domain>{domain}</domain><selector>s1</selector><result>pass</result></dkim>" if dk == "pass" else "")
+        + (f"<dkim><domain>{domain}</domain><result>pass</result></dkim>" if dk == "pass" else "")
         + f"<spf><domain>{domain}</domain><result>{sp}</result></spf></auth_results></record>"
         for ip, n, dk, sp in rows
     )

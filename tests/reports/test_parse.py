@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from mailaudit.reports.dmarcxml import ReportError, parse_aggregate
 from mailaudit.reports.model import Record, ReportMeta
 from mailaudit.reports.tlsrpt import TlsReportError, parse_tlsrpt
@@ -25,7 +24,8 @@ def test_google() -> None:
     assert meta.org_name == "google.com" and meta.report_id == "14963205071122334455"
     assert (meta.begin, meta.end) == (1793491200, 1793577599)
     assert meta.policy.p == "none" and meta.policy.np == "none"
-    assert [(r.source_ip, r.count) for r in records] == [("192.0.2.10", 400), ("203.0.113.7", 2400), ("203.0.113.66", 35)]
+    got = [(r.source_ip, r.count) for r in records]
+    assert got == [("192.0.2.10", 400), ("203.0.113.7", 2400), ("203.0.113.66", 35)]
     assert records[0].dkim_aligned and records[0].dkim[0].selector == "s1"
     assert not records[1].dkim and records[1].spf_pass
 
