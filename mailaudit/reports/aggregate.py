@@ -40,7 +40,7 @@ class SourceStats:
     dispositions: tuple[tuple[str, int], ...]
     reporters: tuple[str, ...]
     dkim_domains: tuple[str, ...]
-    envelope_domains: tuple[str, ...]
+    envelope_domains: tuple[str, ...]  # MAIL FROM domains (identifiers and SPF results)
 
     @property
     def dmarc_fail(self) -> int:
@@ -123,6 +123,8 @@ class _Source:
         for dkim in record.dkim:
             _keep(self.dkim_domains, dkim.domain)
         _keep(self.envelope_domains, record.envelope_from)
+        for spf in record.spf:
+            _keep(self.envelope_domains, spf.domain)
 
     def merge(self, other: _Source) -> None:
         for name in ("messages", "spf_aligned", "dkim_aligned", "dmarc_pass", "spf_pass", "dkim_pass",
