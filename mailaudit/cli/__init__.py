@@ -69,3 +69,7 @@ main_group.add_command(fix_cmd.fix)
 from mailaudit.cli.spf_cmd import spf as spf_command  # noqa: E402
 
 main_group.add_command(spf_command)
+
+from mailaudit.cli.reports_cmd import reports as reports_command  # noqa: E402
+
+main_group.add_command(reports_command)

@@ -16,7 +16,7 @@ from mailaudit.reports.classify import Source
 from mailaudit.reports.live import DomainLive
 from mailaudit.reports.model import Category
 from mailaudit.reports.readiness import Readiness
-from mailaudit.spf.record import without_term, with_term
+from mailaudit.spf.record import with_term, without_term
 
 EVIDENCE_SOURCES = 10
 

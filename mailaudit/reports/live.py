@@ -99,7 +99,7 @@ async def _domain(ctx: AuditContext, stats: DomainStats, gate: asyncio.Semaphore
     if dmarc.parsed is not None:
         policy = Policy(dmarc.parsed.policy, dmarc.parsed.pct if dmarc.parsed.pct is not None else 100,
                         dmarc.parsed.sp or "")
-    failures += [a.describe() for a in dmarc.failures] + bl_failures
+    failures += [a.describe() for a in dmarc.failures if a.error != NOT_VERIFIABLE] + bl_failures
     facts = LiveFacts(authorized, {ip: ptr[ip] for ip in ips if ip in ptr}, listed, unknown)
     own = spf.tree.info.record if spf.tree is not None else None
     return DomainLive(facts, policy, spf.record, tuple(failures), own, dmarc.parsed, dmarc.found_at)

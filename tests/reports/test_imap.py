@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mailaudit.reports.aggregate import ingest
 from mailaudit.reports.imap import ImapOptions, ImapUrlError, iter_imap, parse_imap_url
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+
 from mailaudit.reports.dmarcxml import ReportError, parse_aggregate
 from mailaudit.reports.model import Record, ReportMeta
 from mailaudit.reports.tlsrpt import TlsReportError, parse_tlsrpt
