@@ -83,7 +83,8 @@ def render_table(run: ReportsRun, catalogue: Catalogue) -> str:
     for d in run.domains:
         begin, end = iso(d.stats.begin), iso(d.stats.end)
         out.append(f"{safe(d.domain)}  {w.get('period', 'Period')} {begin} .. {end}  "
-                   f"{w.get('reports', 'Reports')} {d.stats.reports}  {w.get('messages', 'Messages')} {d.stats.messages}")
+                   f"{w.get('reports', 'Reports')} {d.stats.reports}  "
+                   f"{w.get('messages', 'Messages')} {d.stats.messages}")
         rows = [[safe(s.ip), safe(s.ptr or "-"), s.stats.messages, s.stats.spf_aligned, s.stats.dkim_aligned,
                  s.stats.dmarc_pass, _label(w, s), safe(s.authorized_by or "-")] for s in d.sources]
         keys = ("ip", "ptr", "messages", "spf_aligned", "dkim_aligned", "dmarc_pass", "category", "authorized_by")
