@@ -90,8 +90,11 @@ def render_table(run: ReportsRun, catalogue: Catalogue) -> str:
         keys = ("ip", "ptr", "messages", "spf_aligned", "dkim_aligned", "dmarc_pass", "category", "authorized_by")
         out.append(tabulate(rows, headers=[w.get(k, k) for k in keys]))
         out.append(f"{w.get('readiness', 'Readiness')}: {safe(d.detail)}")
-        out += [f"  [{f.severity.value}] {f.id} {safe(f.subject)}: {safe(f.detail)}" for f in d.findings]
-        out += [f"      {safe(r.name)} {r.type} {safe(r.value)}" for f in d.findings if f.fix for r in f.fix.records]
+        for f in d.findings:
+            out.append(f"  [{f.severity.value}] {f.id} {safe(f.subject)}: {safe(f.detail)}")
+            if f.fix is not None:
+                out.append(f"      -> {safe(f.fix.summary)}")
+                out += [f"         {safe(r.name)} {r.type} \"{safe(r.value)}\"" for r in f.fix.records]
         out.append("")
     out += _tls_table(run, w)
     out += [f"{w.get('errors', 'errors')}: {safe(e.file)}: {safe(e.error)}" for e in run.errors]

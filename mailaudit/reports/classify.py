@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .aggregate import DomainStats, SourceStats
 from .model import Category
@@ -27,6 +27,7 @@ class LiveFacts:
     ptr: Mapping[str, str]
     listed: Mapping[str, tuple[str, ...]]
     unknown: frozenset[str] = frozenset()
+    terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # every top-level term passing the address
 
 
 NO_FACTS = LiveFacts({}, {}, {})
@@ -40,6 +41,7 @@ class Source:
     ptr: str | None
     listed: tuple[str, ...]
     signals: tuple[str, ...]  # why: "listed", "no_dkim", "volume", "spf_unaligned", "dkim_unaligned", ...
+    terms: tuple[str, ...] = ()  # every top-level SPF term that passes the address (authorized_by first)
 
     @property
     def ip(self) -> str:
@@ -56,7 +58,10 @@ def classify(source: SourceStats, others: tuple[SourceStats, ...], facts: LiveFa
     listed = facts.listed.get(source.ip, ())
     spf_authorised = term is not None or (source.ip in facts.unknown and source.spf_aligned > 0)
     category, signals = _category(source, others, facts, spf_authorised, bool(listed))
-    return Source(source, category, term, facts.ptr.get(source.ip), listed, signals)
+    terms = facts.terms.get(source.ip, ())
+    if term is not None and term not in terms:
+        terms = (term, *terms)
+    return Source(source, category, term, facts.ptr.get(source.ip), listed, signals, terms)
 
 
 def _category(

@@ -16,7 +16,7 @@ from mailaudit.reports.classify import Source
 from mailaudit.reports.live import DomainLive
 from mailaudit.reports.model import Category
 from mailaudit.reports.readiness import Readiness
-from mailaudit.spf.record import with_term, without_term
+from mailaudit.spf.record import parse_record, with_term, without_term
 
 EVIDENCE_SOURCES = 10
 
@@ -47,20 +47,25 @@ def suspicious(catalogue: Catalogue, domain: str, source: Source, sources: tuple
                live: DomainLive | None) -> Finding:
     """The founding story: an SPF-authorised host that looks abused. Fix: close it, drop its term."""
     term = source.authorized_by or ""
-    sharing = [s.ip for s in sources if s is not source and s.authorized_by == term
+    terms = source.terms or ((term,) if term else ())
+    sharing = [s.ip for s in sources if s is not source and set(s.terms or (s.authorized_by,)) & set(terms)
                and s.category not in (Category.SUSPICIOUS, Category.UNAUTHORIZED)]
     spf = live.spf if live else None
     records: list[DnsRecord] = []
     variant = "reported" if not term else "shared" if sharing else "remove"
-    if variant == "remove" and spf is not None and term in spf.term_texts and not term.startswith("redirect="):
-        records.append(DnsRecord(_name(domain), "TXT", without_term(spf, term)))
+    removable = spf is not None and all(t in spf.term_texts and not t.startswith("redirect=") for t in terms)
+    if variant == "remove" and spf is not None and removable:
+        text = spf.text
+        for each in terms:
+            text = without_term(parse_record(text), each)
+        records.append(DnsRecord(_name(domain), "TXT", text))
     elif variant == "remove":
         variant = "remove_manual"
     evidence = _evidence(source) + [f"listed on {zone}" for zone in source.listed]
     return catalogue.make(
         "reports.source.suspicious", source.ip, variant=variant, evidence=evidence, records=records,
         params={"domain": domain, "ip": source.ip, "ptr": source.ptr or "-", "messages": source.stats.messages,
-                "term": term or "-", "signals": _signals(catalogue, source), "sharing": ", ".join(sharing[:5])},
+                "term": ", ".join(terms) or "-", "signals": _signals(catalogue, source), "sharing": ", ".join(sharing[:5])},
     )
 
 

@@ -165,3 +165,19 @@ def test_imap_through_the_cli(server: DNSServer, capsys: Any, monkeypatch: pytes
 def test_imap_without_password_is_usage(capsys: Any) -> None:
     code, _, err = run(capsys, None, "--imap", "imap://u@127.0.0.1:1/", "--imap-password-env", "NOPE_NOT_SET")
     assert code == 2 and "NOPE_NOT_SET" in err
+
+
+def test_the_shipped_example_finds_the_forgotten_cpanel_host(capsys: Any) -> None:
+    """README: `mailaudit reports examples/reports --offline --zone examples/zones`."""
+    root = pathlib.Path(__file__).resolve().parents[2] / "examples"
+    code, out, _ = run(capsys, None, str(root / "reports"), "--offline", "--zone", str(root / "zones"),
+                       "--format", "json")
+    doc = json.loads(out)
+    (domain,) = doc["domains"]
+    assert code == 1 and domain["domain"] == "batikmurni.example" and doc["duplicates"] == 1
+    cpanel = domain["sources"][0]
+    assert cpanel["ip"] == "103.147.9.66" and cpanel["category"] == "suspicious"
+    assert cpanel["authorized_by"] == "a:cpanel.batikmurni.example" and "listed" in cpanel["signals"]
+    finding = next(f for f in domain["findings"] if f["id"] == "reports.source.suspicious")
+    # `mx` also reaches the host (mail -> cpanel): both terms go, the relay's include stays
+    assert finding["fix"]["records"][0]["value"] == "v=spf1 include:spf.relaycloud.example ptr ~all"
