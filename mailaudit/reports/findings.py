@@ -65,7 +65,8 @@ def suspicious(catalogue: Catalogue, domain: str, source: Source, sources: tuple
     return catalogue.make(
         "reports.source.suspicious", source.ip, variant=variant, evidence=evidence, records=records,
         params={"domain": domain, "ip": source.ip, "ptr": source.ptr or "-", "messages": source.stats.messages,
-                "term": ", ".join(terms) or "-", "signals": _signals(catalogue, source), "sharing": ", ".join(sharing[:5])},
+                "term": ", ".join(terms) or "-", "signals": _signals(catalogue, source),
+                "sharing": ", ".join(sharing[:5])},
     )
 
 
