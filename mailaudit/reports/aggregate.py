@@ -166,7 +166,11 @@ class _Domain:
             self.latest = meta
         _keep(self.reporters, meta.org_name)
         for ip, row in rows.items():
-            self.sources.setdefault(ip, _Source()).merge(row)
+            known = self.sources.get(ip)
+            if known is None:
+                self.sources[ip] = row  # the document's counters become the domain's
+            else:
+                known.merge(row)
 
     def freeze(self, domain: str) -> DomainStats:
         sources = sorted((s.freeze(ip) for ip, s in self.sources.items()), key=lambda s: (-s.messages, s.ip))

@@ -8,6 +8,7 @@ from the tree once read, so memory stays flat however many records a report hold
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from defusedxml.ElementTree import iterparse
 
 from .limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from .model import AuthResult, PolicyPublished, Record, ReportMeta
-from .streams import RunGuard
+from .streams import PrefixedReader, RunGuard
 
 ITEMS = frozenset({"record", "report_metadata", "policy_published"})
 MAX_ITEM_ELEMENTS = 4096
@@ -58,10 +59,24 @@ def parse_aggregate(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterat
     Raises :class:`ReportError`, :class:`LimitExceeded`, ``ET.ParseError`` or defusedxml's
     refusals; callers turn them into one ``errors[]`` line. ``skipped`` rows (bad address or
     count) are dropped silently: one reporter's typo must not sink the rest of its report.
+    The usual layout takes the fast path (:mod:`.dmarcfast`); anything else the event parser.
     """
+    from mailaudit.reports.dmarcfast import start_fast
+
+    guarded = io.BufferedReader(RunGuard(stream, limits), 65536)
+    started = start_fast(guarded, limits)
+    if isinstance(started, bytes):
+        yield from parse_events(io.BufferedReader(PrefixedReader(started, guarded)), limits)
+        return
+    meta, records = started
+    yield meta
+    yield from records
+
+
+def parse_events(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ReportMeta | Record]:
+    """The general path: defusedxml's event parser, every element seen (slower, any layout)."""
     state = _State()
-    guarded = RunGuard(stream, limits)
-    for event, elem in iterparse(guarded, events=("start", "end"), forbid_dtd=True):
+    for event, elem in iterparse(stream, events=("start", "end"), forbid_dtd=True):
         if event == "start":
             state.enter(elem, limits)
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -106,3 +107,33 @@ def test_tlsrpt_mimecast_string_counts_and_no_policy_found() -> None:
 def test_tlsrpt_broken(doc: bytes) -> None:
     with pytest.raises(TlsReportError):
         parse_tlsrpt(io.BytesIO(doc))
+
+
+HEAD = (b'<?xml version="1.0"?><feedback xmlns:d="urn:x"><report_metadata><org_name>o</org_name>'
+        b"<report_id>1</report_id></report_metadata><policy_published><domain>example.com</domain>"
+        b"</policy_published>")
+ROW = (b"<record><row><source_ip>192.0.2.1</source_ip><count>2</count></row>"
+       b"<identifiers><header_from>example.com</header_from></identifiers></record>")
+
+
+def records_of(doc: bytes) -> list[Record]:
+    return [r for r in parse_aggregate(io.BytesIO(doc)) if isinstance(r, Record)]
+
+
+def test_fast_path_batches_and_odd_tags() -> None:
+    odd = ROW.replace(b"</record>", b"</record >").replace(b"<record>", b"<record\n>")
+    prefixed = ROW.replace(b"<record>", b"<d:record>").replace(b"</record>", b"</d:record>")
+    doc = HEAD + ROW * 30000 + odd + prefixed + ROW + b"</feedback>\n"
+    got = records_of(doc)
+    assert len(got) == 30003 and sum(r.count for r in got) == 60006
+
+
+@pytest.mark.parametrize("tail", [b"</feedback><junk/>", b"<record><row>", b""])
+def test_fast_path_refuses_what_does_not_end_well(tail: bytes) -> None:
+    with pytest.raises((ReportError, ET.ParseError)):
+        records_of(HEAD + ROW + tail)
+
+
+def test_entity_in_records_is_refused() -> None:
+    with pytest.raises(ET.ParseError):
+        records_of(HEAD + ROW.replace(b"192.0.2.1", b"&xxe;") + b"</feedback>")
