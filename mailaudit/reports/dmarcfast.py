@@ -10,7 +10,6 @@ record over the batch cap) goes back to the general event parser, or is refused.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import re
 import xml.etree.ElementTree as ET
@@ -86,13 +85,14 @@ def _parse_head(head: bytes, limits: Limits) -> tuple[ReportMeta, bytes, int] | 
 
 def _records(pending: bytes, stream: BinaryIO, prefixes: bytes, depth: int) -> Iterator[Record]:
     """Records, batch by batch; the bytes after the last record must only close the open elements."""
+    seen: dict[str, str] = {}
     while True:
         chunk = stream.read(BATCH)
         pending += chunk
         cut = pending.rfind(END)
         if cut >= 0 and (len(pending) >= BATCH or not chunk):
             cut += len(END)
-            yield from _batch(pending[:cut], prefixes)
+            yield from _batch(pending[:cut], prefixes, seen)
             pending = pending[cut:]
         elif len(pending) > BATCH_MAX:
             raise LimitExceeded(f"a record longer than {BATCH_MAX} bytes; refused")
@@ -102,12 +102,12 @@ def _records(pending: bytes, stream: BinaryIO, prefixes: bytes, depth: int) -> I
         raise ReportError("the report does not end after its last record (cut short, or not well-formed)")
 
 
-def _batch(data: bytes, prefixes: bytes) -> Iterator[Record]:
+def _batch(data: bytes, prefixes: bytes, seen: dict[str, str]) -> Iterator[Record]:
     root = ET.fromstring(b"<batch" + prefixes + b">" + data + b"</batch>")
     for elem in root:
         if not isinstance(elem.tag, str) or elem.tag.rpartition("}")[2] != "record":
             continue
-        record = fast_record(elem) if elem.tag == "record" else None
+        record = fast_record(elem, seen) if elem.tag == "record" else None
         record = record or parse_record(elem)
         if record is not None:
             yield record
@@ -118,7 +118,7 @@ def _text(elem: ET.Element | None, name: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def fast_record(elem: ET.Element) -> Record | None:
+def fast_record(elem: ET.Element, seen: dict[str, str]) -> Record | None:
     """One record read with C-level lookups; None for an unusual shape (the general reader then tries)."""
     row = elem.find("row")
     if row is None:
@@ -128,7 +128,7 @@ def fast_record(elem: ET.Element) -> Record | None:
     auth = elem.find("auth_results")
     try:
         return Record(
-            source_ip=_address(_text(row, "source_ip")),
+            source_ip=_address(_text(row, "source_ip"), seen),
             count=_count(_text(row, "count")),
             disposition=_text(evaluated, "disposition").lower() or "none",
             dkim_aligned=_text(evaluated, "dkim").lower() == "pass",
@@ -144,10 +144,14 @@ def fast_record(elem: ET.Element) -> Record | None:
         return None
 
 
-@functools.lru_cache(maxsize=65536)
-def _address(value: str) -> str:
-    """Canonical text of an address (cached: big reports repeat their addresses)."""
-    return ipaddress.ip_address(value).compressed
+def _address(value: str, seen: dict[str, str]) -> str:
+    """Canonical text of an address, remembered per document (big reports repeat their addresses)."""
+    known = seen.get(value)
+    if known is None:
+        if len(seen) > 65536:
+            seen.clear()
+        known = seen[value] = ipaddress.ip_address(value).compressed
+    return known
 
 
 def _count(value: str) -> int:

@@ -25,7 +25,6 @@ from .limits import DEFAULT_LIMITS, Limits
 
 BATCH = 50
 FETCH_SIZE = re.compile(rb"UID (\d+)\D.*RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+)\D.*UID (\d+)")
-FETCH_UID = re.compile(rb"UID (\d+)")
 
 
 class ImapUrlError(ValueError):
@@ -181,4 +180,4 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-__all__ = ["FETCH_UID", "ImapOptions", "ImapTarget", "ImapUrlError", "iter_imap", "parse_imap_url"]
+__all__ = ["ImapOptions", "ImapTarget", "ImapUrlError", "iter_imap", "parse_imap_url"]
