@@ -13,7 +13,7 @@ import itertools
 import os
 import pathlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -61,6 +61,7 @@ def reports(paths: tuple[str, ...], **params: Any) -> int:
     for path in paths:
         if not os.path.lexists(path):
             raise InputError(f"{path}: no such file or folder")
+    store = history_hook() if params["db"] else None
     resolver = _resolver(params)
     options = build_options({**params, "dkim_selectors": (), "sending_ips": ()})
     catalogue = Catalogue.load(params["lang"])
@@ -70,8 +71,8 @@ def reports(paths: tuple[str, ...], **params: Any) -> int:
     live = run_sync(lambda: join_live(ingested.domains, resolver, options, catalogue))
     run = analyse(ingested, live, catalogue)
     sys.stdout.write(render(output_format(params["fmt"]), run, catalogue))
-    if params["db"]:
-        store_history(params["db"], run)
+    if store is not None:
+        store(params["db"], run)
     fail_on = None if params["fail_on"] == "never" else Severity(params["fail_on"])
     return run.exit_code(fail_on)
 
@@ -120,17 +121,21 @@ def _ssl_context(ca_file: str | None) -> Any:
     return context
 
 
-def store_history(db: str, run: ReportsRun) -> None:
+def history_hook() -> Callable[[str, ReportsRun], None]:
     """The ``--db`` hook: hand the contract's JSON document to the history package (issue 17).
 
     ``mailaudit.history.ingest.from_reports_json(doc)`` -> (dmarc, tls, problems) and
     ``mailaudit.history.record_reports(path, dmarc, tls)``; imported by name so this command
-    works (and says so) in a build without it.
+    works (and says so before reading anything) in a build without it.
     """
     try:
         history = importlib.import_module("mailaudit.history")
         ingest = importlib.import_module("mailaudit.history.ingest")
     except ImportError:
         raise InputError("--db: the history database is not part of this build") from None
-    dmarc, tls, _problems = ingest.from_reports_json(reports_doc(run))
-    history.record_reports(db, dmarc, tls)
+
+    def store(db: str, run: ReportsRun) -> None:
+        dmarc, tls, _problems = ingest.from_reports_json(reports_doc(run))
+        history.record_reports(db, dmarc, tls)
+
+    return store

@@ -19,7 +19,7 @@ from xml.sax.saxutils import quoteattr
 
 from defusedxml.ElementTree import DefusedXMLParser
 
-from .dmarcxml import ReportError, _State, parse_record, text
+from .dmarcevents import ReportError, _State, parse_record, text
 from .limits import LimitExceeded, Limits
 from .model import AuthResult, Record, ReportMeta
 from .streams import RunGuard

@@ -181,3 +181,15 @@ def test_the_shipped_example_finds_the_forgotten_cpanel_host(capsys: Any) -> Non
     finding = next(f for f in domain["findings"] if f["id"] == "reports.source.suspicious")
     # `mx` also reaches the host (mail -> cpanel): both terms go, the relay's include stays
     assert finding["fix"]["records"][0]["value"] == "v=spf1 include:spf.relaycloud.example ptr ~all"
+
+
+def test_db_hook(server: DNSServer, capsys: Any, tmp_path: pathlib.Path) -> None:
+    """--db hands the data to the history package (issue 17); a build without it says so (exit 2)."""
+    import importlib.util
+
+    db = tmp_path / "history.sqlite"
+    code, _, err = run(capsys, server, *files("google.xml"), "--format", "json", "--no-dnsbl", "--db", str(db))
+    if importlib.util.find_spec("mailaudit.history") is None:
+        assert code == 2 and "history database" in err
+    else:
+        assert code == 1 and db.exists()
