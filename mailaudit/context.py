@@ -31,7 +31,36 @@ class RunState:
     limit: int = 10_000
 
 
-class AuditContext:
+class RunContext:
+    """What one run shares: the resolver, the options, the catalogue and run-wide facts
+    (``shared``). Lookups that are about no particular domain (``mailaudit blocklist IP``) run
+    in a RunContext; a domain's audit in an ``AuditContext``."""
+
+    def __init__(
+        self, resolver: Resolver, options: AuditOptions, catalogue: Catalogue, run: RunState | None = None
+    ) -> None:
+        self.resolver = resolver
+        self.options = options
+        self.catalogue = catalogue
+        self.run = run or RunState()
+
+    @property
+    def subject_default(self) -> str | None:
+        """The subject of a finding that names none (the audited domain), if any."""
+        return None
+
+    async def query(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
+        return await self.resolver.query(name, rdtype)
+
+    async def shared(
+        self, key: object, make: Callable[[], Awaitable[T]], keep: Callable[[T], bool] | None = None
+    ) -> T:
+        """Compute a per-run fact once (shared by every domain of a batch). With ``keep``, a result
+        it rejects (a failure) is shared only by those already waiting, then forgotten."""
+        return await _memoised(self.run.memo, key, make, self.run.limit, keep)
+
+
+class AuditContext(RunContext):
     """One domain's audit: its name, the shared resolver, the options, memoised facts."""
 
     def __init__(
@@ -42,28 +71,26 @@ class AuditContext:
         catalogue: Catalogue,
         run: RunState | None = None,
     ) -> None:
+        super().__init__(resolver, options, catalogue, run)
         self.domain = domain  # A-label, no trailing dot
         self.name = dns.name.from_text(domain)
-        self.resolver = resolver
-        self.options = options
-        self.catalogue = catalogue
-        self.run = run or RunState()
         self._memo: dict[object, asyncio.Future[Any]] = {}
 
-    async def query(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
-        return await self.resolver.query(name, rdtype)
+    @property
+    def subject_default(self) -> str | None:
+        return self.domain
 
     async def fact(self, key: object, make: Callable[[], Awaitable[T]]) -> T:
         """Compute a per-domain fact once, however many checks ask for it concurrently."""
         return await _memoised(self._memo, key, make)
 
-    async def shared(self, key: object, make: Callable[[], Awaitable[T]]) -> T:
-        """Compute a per-run fact once (shared by every domain of a batch)."""
-        return await _memoised(self.run.memo, key, make, self.run.limit)
-
 
 async def _memoised(
-    memo: dict[object, asyncio.Future[Any]], key: object, make: Callable[[], Awaitable[T]], limit: int | None = None
+    memo: dict[object, asyncio.Future[Any]],
+    key: object,
+    make: Callable[[], Awaitable[T]],
+    limit: int | None = None,
+    keep: Callable[[T], bool] | None = None,
 ) -> T:
     future = memo.get(key)
     if future is None:
@@ -74,4 +101,6 @@ async def _memoised(
     elif isinstance(memo, collections.OrderedDict):
         memo.move_to_end(key)
     result: T = await asyncio.shield(future)
+    if keep is not None and memo.get(key) is future and not keep(result):
+        del memo[key]  # e.g. a failure: the next domain asks again (the resolver bounds how often)
     return result

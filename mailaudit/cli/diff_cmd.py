@@ -8,12 +8,14 @@ from typing import Any
 
 import click
 
+from mailaudit.cli.common import EXIT_CODES
+from mailaudit.cli.output import emit
 from mailaudit.diff import diff_reports, read_report_file
 from mailaudit.render.diffout import render_diff_table
 from mailaudit.render.jsonout import dumps
 
 
-@click.command()
+@click.command(short_help="Compare two runs: fixed, new and still open findings.", epilog=EXIT_CODES)
 @click.argument("old", type=click.Path(dir_okay=False, allow_dash=True, path_type=pathlib.Path))
 @click.argument("new", type=click.Path(dir_okay=False, allow_dash=True, path_type=pathlib.Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
@@ -23,7 +25,7 @@ def diff(old: pathlib.Path, new: pathlib.Path, fmt: str | None) -> int:
     result: dict[str, Any] = diff_reports(read_report_file(old), read_report_file(new))
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     if fmt == "json":
-        sys.stdout.write(dumps(result, pretty=True) + "\n")
+        emit(dumps(result, pretty=True) + "\n")
     else:
-        sys.stdout.write(render_diff_table(result))
+        emit(render_diff_table(result))
     return 0

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from mailaudit.catalogue import Catalogue
-from mailaudit.cli.common import build_options, check_options, resolver_from
-from mailaudit.dnscore.resolver import run_sync
+from mailaudit.cli.common import EXIT_CODES, build_options, check_options, resolver_from
+from mailaudit.cli.output import emit
 from mailaudit.domains import normalize
 from mailaudit.engine import Auditor
 from mailaudit.fixplan.plan import plan
@@ -20,7 +19,7 @@ from mailaudit.verdict import ExitCode
 PLAN_FORMATS = ("text", "zone", "json")
 
 
-@click.command()
+@click.command(short_help="An ordered plan of DNS changes that keeps mail flowing.", epilog=EXIT_CODES)
 @click.argument("domain")
 @check_options
 @click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
@@ -30,7 +29,7 @@ def fix(domain: str, fmt: str, **params: Any) -> int:
 
     Exit code 0, or 3 when a check could not complete (the plan may then miss steps).
     """
-    given = normalize(domain)
+    given = normalize(domain, params["exact"])
     options = build_options({**params, "fail_on": "never"})
     resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
@@ -38,8 +37,8 @@ def fix(domain: str, fmt: str, **params: Any) -> int:
     async def go() -> DomainReport:
         return await auditor.audit(given)
 
-    report = run_sync(go)
+    report = resolver.run_sync(go)
     steps = plan(report, params["lang"])
     render = {"text": plan_text, "zone": plan_zone, "json": plan_json}[fmt]
-    sys.stdout.write(render(steps))
+    emit(render(steps))
     return int(ExitCode.INCOMPLETE if report.errors else ExitCode.OK)

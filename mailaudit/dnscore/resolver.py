@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import enum
 import math
 import pathlib
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -30,12 +32,13 @@ import dns.resolver
 from mailaudit.dnscore.answer import Answer, Outcome, failure
 from mailaudit.dnscore.dnspython_transport import LiveSource
 from mailaudit.dnscore.nameservers import parse_nameserver as parse_nameserver
-from mailaudit.dnscore.transport import Do53Source, Transport
+from mailaudit.dnscore.transport import Do53Source, Transport, probe_refused
 from mailaudit.dnscore.zonefile import ZoneSet
 from mailaudit.errors import InputError
 
 T = TypeVar("T")
 NOT_VERIFIABLE = "not verifiable offline (outside the --zone files)"
+_MUST_NOT_EXIST = dns.name.from_text("mailaudit-self-check.invalid.")  # RFC 6761: .invalid never exists
 DEFAULT_TIMEOUT = 3.0
 QuestionKey = tuple[dns.name.Name, int]
 
@@ -49,10 +52,33 @@ class ResolverStats:
     cache_hits: int = 0
     joined: int = 0  # asks that waited on an identical question already in flight
     failures: int = 0
+    self_check: int = 0  # questions of the resolver self-check
 
     def summary(self) -> str:
         return (f"dns: {self.sent} questions sent, {self.zone_answers} answered from zone files, "
-                f"{self.cache_hits} from cache, {self.joined} joined in flight, {self.failures} failed")
+                f"{self.cache_hits} from cache, {self.joined} joined in flight, {self.failures} failed, "
+                f"{self.self_check} for the resolver self-check")
+
+
+class TrustStatus(enum.StrEnum):
+    TRUSTED = "trusted"  # the root zone answered: absences can be believed
+    INCONCLUSIVE = "inconclusive"  # no verdict (e.g. an authoritative-only server refusing the root)
+    LYING = "lying"  # denies a name that must exist: no absence in this run can be believed
+    UNREACHABLE = "unreachable"  # no answer at all: every question fails fast
+    HIJACKING = "hijacking"  # answers a name that cannot exist (NXDOMAIN rewriting)
+
+
+@dataclass(frozen=True, slots=True)
+class Trust:
+    """The resolver self-check's verdict, once per run (``Resolver.trust``)."""
+
+    status: TrustStatus
+    reason: str = ""
+
+    @property
+    def headline(self) -> str | None:
+        """What a report must say at the top about this run's DNS, or None."""
+        return None if self.status in (TrustStatus.TRUSTED, TrustStatus.INCONCLUSIVE) else self.reason
 
 
 class Resolver:
@@ -60,6 +86,14 @@ class Resolver:
 
     ``nameservers``: ``HOST`` or ``HOST:PORT`` strings (system resolver when empty);
     ``zones``: zone files or folders answering names they cover; ``offline``: no live DNS.
+
+    Trust nothing the network says: before the first live question the resolver checks itself
+    (``self_check``, once per run): the root zone's SOA must exist and a name under ``.invalid``
+    must not, as must every name in ``must_exist``. A resolver that denies what must exist makes
+    every absence of the run a failure ("cannot be trusted"); one that answers nothing makes every
+    live question fail at once ("unreachable"), so a dead server costs one self-check, not a
+    timeout per question. A failed answer is cached ``failure_ttl`` seconds, not the whole run, and
+    an rcode failure (SERVFAIL, REFUSED) is asked once more after a short backoff.
     """
 
     def __init__(
@@ -74,6 +108,10 @@ class Resolver:
         max_in_flight: int = 256,
         cache_size: int = 50_000,
         transport: str | Transport = "lean",
+        self_check: bool = True,
+        must_exist: Sequence[str] = (),
+        failure_ttl: float = 5.0,
+        backoff: float = 0.2,
     ) -> None:
         if not (math.isfinite(timeout) and timeout > 0):
             raise InputError("timeout must be a positive number of seconds")
@@ -87,6 +125,14 @@ class Resolver:
         self._max_in_flight = max_in_flight
         self._gate: asyncio.Semaphore | None = None
         self._gate_loop: asyncio.AbstractEventLoop | None = None
+        self._self_check = self_check
+        self._must_exist = tuple(_as_name(n) for n in must_exist)
+        self._failure_ttl = failure_ttl
+        self._backoff = backoff
+        self._expires: dict[QuestionKey, float] = {}  # cached failures: when they stop counting
+        self._trust: Trust | None = None
+        self._trust_future: asyncio.Future[Trust] | None = None
+        self._timeout = timeout
 
     # -- async core -------------------------------------------------------------------------
 
@@ -96,6 +142,8 @@ class Resolver:
         qtype = dns.rdatatype.RdataType.make(rdtype)
         key = (qname, int(qtype))
         cached = self._cache.get(key)
+        if cached is not None and self._expired(key):
+            cached = None
         if cached is not None:
             self._cache.move_to_end(key)
             self.stats.cache_hits += 1
@@ -129,12 +177,55 @@ class Resolver:
             return Answer(name, rdtype, rest.outcome, rest.rdatas, cnames, rest.error)
         if self._live is None:
             return failure(name, rdtype, NOT_VERIFIABLE)
-        async with self._semaphore():
-            self.stats.sent += 1
-            answer = await self._live.lookup(name, rdtype)
+        trust = await self.trust()
+        if trust.status is TrustStatus.UNREACHABLE:
+            self.stats.failures += 1
+            return failure(name, rdtype, trust.reason)
+        answer = await self._ask_live(name, rdtype)
+        if answer.outcome is Outcome.ERROR and _rcode_failure(answer) and self._backoff > 0:
+            await asyncio.sleep(self._backoff)  # a brief SERVFAIL or REFUSED: once more, a little later
+            answer = await self._ask_live(name, rdtype)
         if answer.outcome is Outcome.ERROR:
             self.stats.failures += 1
+        elif trust.status is TrustStatus.LYING and answer.absent:
+            return failure(name, rdtype, trust.reason)
         return answer
+
+    async def _ask_live(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
+        assert self._live is not None
+        async with self._semaphore():
+            self.stats.sent += 1
+            return await self._live.lookup(name, rdtype)
+
+    # -- self-check ---------------------------------------------------------------------------
+
+    @property
+    def trust_verdict(self) -> Trust | None:
+        """The self-check's verdict once it has run (None before, or when it never needed to)."""
+        return self._trust
+
+    async def trust(self) -> Trust:
+        """Run the self-check once per run (concurrent callers share it); see the class doc."""
+        if self._trust is not None:
+            return self._trust
+        if self._live is None or not self._self_check:
+            self._trust = Trust(TrustStatus.INCONCLUSIVE)
+            return self._trust
+        loop = asyncio.get_running_loop()
+        if self._trust_future is None or self._trust_future.get_loop() is not loop:
+            self._trust_future = asyncio.ensure_future(self._check_self())
+        self._trust = await asyncio.shield(self._trust_future)
+        return self._trust
+
+    async def _check_self(self) -> Trust:
+        assert self._live is not None
+        root, void, *musts = await asyncio.gather(
+            self._live.lookup(dns.name.root, dns.rdatatype.SOA),
+            self._live.lookup(_MUST_NOT_EXIST, dns.rdatatype.A),
+            *(self._live.lookup(n, dns.rdatatype.SOA) for n in self._must_exist),
+        )
+        self.stats.self_check += 2 + len(musts)
+        return await judge_self_check(self._live, root, void, musts, self._timeout)
 
     def _semaphore(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -144,13 +235,45 @@ class Resolver:
 
     def _remember(self, key: QuestionKey, answer: Answer) -> None:
         self._cache[key] = answer
+        if answer.outcome is Outcome.ERROR and answer.error != NOT_VERIFIABLE:
+            self._expires[key] = time.monotonic() + self._failure_ttl
+        else:
+            self._expires.pop(key, None)
         if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+            old, _ = self._cache.popitem(last=False)
+            self._expires.pop(old, None)
+
+    def _expired(self, key: QuestionKey) -> bool:
+        """A cached failure past its time: ask again (an absence or an answer stays for the run)."""
+        until = self._expires.get(key)
+        if until is None or time.monotonic() < until:
+            return False
+        del self._cache[key]
+        del self._expires[key]
+        return True
+
+    # -- closing -------------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the live transport's sockets of the running loop."""
+        if self._live is not None:
+            await self._live.aclose()
+
+    def run_sync(self, make: Callable[[], Awaitable[T]]) -> T:
+        """``run_sync`` that closes this resolver's sockets before its event loop ends."""
+
+        async def main() -> T:
+            try:
+                return await make()
+            finally:
+                await self.aclose()
+
+        return run_sync(main)
 
     # -- sync facade ------------------------------------------------------------------------
 
     def query_sync(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
-        return run_sync(lambda: self.query(name, rdtype))
+        return self.run_sync(lambda: self.query(name, rdtype))
 
 
 def _live_source(
@@ -189,3 +312,34 @@ def run_sync(make: Callable[[], Awaitable[T]]) -> T:
         return await make()
 
     return asyncio.run(main())
+
+
+def _rcode_failure(answer: Answer) -> bool:
+    """SERVFAIL or REFUSED from every server (worth one more try); not a timeout."""
+    return bool(answer.error) and "timeout" not in (answer.error or "") and any(
+        code in (answer.error or "") for code in ("SERVFAIL", "REFUSED"))
+
+
+async def judge_self_check(live: Transport, root: Answer, void: Answer, musts: Sequence[Answer],
+                           timeout: float) -> Trust:
+    """The verdict from the self-check's answers; a silent server is probed once for ICMP refusal."""
+    denied = [a for a in (root, *musts) if a.absent]
+    if denied:
+        what = "the root zone" if denied[0] is root else denied[0].name.to_text(omit_final_dot=True)
+        return Trust(TrustStatus.LYING, f"the resolver's answers cannot be trusted (it denies {what}, which exists)")
+    if root.outcome is Outcome.ERROR and all("timeout" in p for p in (root.error or "").split("/")):
+        return Trust(TrustStatus.UNREACHABLE, await _unreachable_reason(live, timeout))
+    if void.outcome is Outcome.ANSWER:
+        return Trust(TrustStatus.HIJACKING, "the resolver answers names that cannot exist (NXDOMAIN rewriting): "
+                                            "a host that does not exist may look as if it does")
+    if root.outcome is Outcome.ANSWER:
+        return Trust(TrustStatus.TRUSTED)
+    return Trust(TrustStatus.INCONCLUSIVE, root.error or "")
+
+
+async def _unreachable_reason(live: Transport, timeout: float) -> str:
+    servers = getattr(live, "servers", ())
+    shown = ", ".join(f"{h}:{p}" if p != 53 else h for h, p in servers) or "the system resolver"
+    if servers and await probe_refused(servers[0], dns.name.root, min(timeout, 1.0)):
+        return f"DNS server {shown} unreachable: connection refused (nothing listens there)"
+    return f"DNS server {shown} unreachable: no answer to the resolver self-check within the timeout"
