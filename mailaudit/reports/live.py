@@ -27,7 +27,7 @@ from mailaudit.options import AuditOptions
 from mailaudit.reports.aggregate import DomainStats
 from mailaudit.reports.classify import LiveFacts
 from mailaudit.reports.readiness import Policy
-from mailaudit.reports.spfterms import matching_terms, term_networks
+from mailaudit.reports.spfterms import matching_terms, needs_full_evaluation, term_networks
 from mailaudit.spf.evaluate import SpfOutcome, SpfResult, check_host_async
 from mailaudit.spf.record import SpfRecord
 from mailaudit.spf.tree import SpfNode
@@ -87,7 +87,10 @@ async def _ptr(resolver: Resolver, ip: str, gate: asyncio.Semaphore) -> tuple[st
 async def _domain(ctx: AuditContext, stats: DomainStats, gate: asyncio.Semaphore,
                   ptr: dict[str, str]) -> DomainLive:
     spf, dmarc = await asyncio.gather(spf_facts(ctx), dmarc_facts(ctx))
-    ips = [s.ip for s in stats.sources]
+    every = [s.ip for s in stats.sources]
+    networks = await term_networks(ctx, spf.tree)
+    full = not spf.complete or needs_full_evaluation(spf.tree)
+    ips = every if full else [ip for ip in every if matching_terms(networks, ip)]  # the rest cannot pass
     outcomes = await asyncio.gather(*(_spf(ctx, ip, gate) for ip in ips))
     authorized = {ip: _top_term(spf.tree, ctx.domain, o) for ip, o in zip(ips, outcomes, strict=True)
                   if o.result is SpfResult.PASS}
@@ -96,14 +99,13 @@ async def _domain(ctx: AuditContext, stats: DomainStats, gate: asyncio.Semaphore
                 for ip, o in zip(ips, outcomes, strict=True)
                 if o.result is SpfResult.TEMPERROR and NOT_VERIFIABLE not in o.reason][:20]
     listed, bl_failures = await _listed(ctx, sorted(authorized))
-    networks = await term_networks(ctx, spf.tree) if authorized else []
     terms = {ip: matching_terms(networks, ip) for ip in authorized}
     policy = None
     if dmarc.parsed is not None:
         policy = Policy(dmarc.parsed.policy, dmarc.parsed.pct if dmarc.parsed.pct is not None else 100,
                         dmarc.parsed.sp or "")
     failures += [a.describe() for a in dmarc.failures if a.error != NOT_VERIFIABLE] + bl_failures
-    facts = LiveFacts(authorized, {ip: ptr[ip] for ip in ips if ip in ptr}, listed, unknown, terms)
+    facts = LiveFacts(authorized, {ip: ptr[ip] for ip in every if ip in ptr}, listed, unknown, terms)
     own = spf.tree.info.record if spf.tree is not None else None
     return DomainLive(facts, policy, spf.record, tuple(failures), own, dmarc.parsed, dmarc.found_at)
 

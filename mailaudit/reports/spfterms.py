@@ -15,7 +15,7 @@ import ipaddress
 import dns.name
 
 from mailaudit.context import AuditContext
-from mailaudit.spf.record import Mechanism, Qualifier
+from mailaudit.spf.record import Mechanism, Modifier, Qualifier
 from mailaudit.spf.tree import SpfNode, authorised_networks
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -68,3 +68,22 @@ async def _host_networks(ctx: AuditContext, term: Mechanism) -> list[Network]:
 def matching_terms(terms: list[tuple[str, list[Network]]], ip: str) -> tuple[str, ...]:
     address = ipaddress.ip_address(ip)
     return tuple(text for text, networks in terms if any(address in n for n in networks))
+
+
+def needs_full_evaluation(tree: SpfNode | None) -> bool:
+    """True when an address outside every passing network could still pass (``ptr``, ``exists``,
+    macros) or the tree is not whole (loops, truncation): then every source gets ``check_host``.
+    Otherwise only the addresses inside some passing network can pass, and only they are evaluated."""
+    if tree is None:
+        return True
+    for node in tree.walk():
+        if node.loop or node.truncated:
+            return True
+        record = node.info.record
+        for term in record.terms if record is not None else ():
+            if isinstance(term, Mechanism) and (term.kind in ("ptr", "exists")
+                                                or (term.domain is not None and term.domain.has_macros)):
+                return True
+            if isinstance(term, Modifier) and term.name == "redirect" and term.value.has_macros:
+                return True
+    return False
