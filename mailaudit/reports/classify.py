@@ -48,16 +48,34 @@ class Source:
         return self.stats.ip
 
 
+@dataclass(frozen=True, slots=True)
+class Peers:
+    """The domain's authorised sources, computed once per domain (not once per source)."""
+
+    volumes: tuple[tuple[int, str], ...]  # (messages, ip), sorted
+    signing: frozenset[str]  # peers with a verified DKIM signature
+
+    @classmethod
+    def of(cls, sources: tuple[SourceStats, ...], facts: LiveFacts) -> Peers:
+        peers = [s for s in sources if s.ip in facts.authorized_by or s.dkim_aligned or s.spf_aligned]
+        return cls(tuple(sorted((s.messages, s.ip) for s in peers)), frozenset(s.ip for s in peers if s.dkim_pass))
+
+    def median_without(self, ip: str) -> float | None:
+        volumes = [n for n, peer in self.volumes if peer != ip]
+        return statistics.median(volumes) if volumes else None
+
+
 def classify_domain(stats: DomainStats, facts: LiveFacts = NO_FACTS) -> tuple[Source, ...]:
     """Every source of one domain, in the order of ``stats.sources`` (most messages first)."""
-    return tuple(classify(s, stats.sources, facts) for s in stats.sources)
+    peers = Peers.of(stats.sources, facts)
+    return tuple(classify(s, peers, facts) for s in stats.sources)
 
 
-def classify(source: SourceStats, others: tuple[SourceStats, ...], facts: LiveFacts) -> Source:
+def classify(source: SourceStats, peers: Peers, facts: LiveFacts) -> Source:
     term = facts.authorized_by.get(source.ip)
     listed = facts.listed.get(source.ip, ())
     spf_authorised = term is not None or (source.ip in facts.unknown and source.spf_aligned > 0)
-    category, signals = _category(source, others, facts, spf_authorised, bool(listed))
+    category, signals = _category(source, peers, spf_authorised, bool(listed))
     terms = facts.terms.get(source.ip, ())
     if term is not None and term not in terms:
         terms = (term, *terms)
@@ -65,10 +83,10 @@ def classify(source: SourceStats, others: tuple[SourceStats, ...], facts: LiveFa
 
 
 def _category(
-    source: SourceStats, others: tuple[SourceStats, ...], facts: LiveFacts, spf_authorised: bool, listed: bool
+    source: SourceStats, peers: Peers, spf_authorised: bool, listed: bool
 ) -> tuple[Category, tuple[str, ...]]:
     if spf_authorised:
-        abuse = _abuse_signals(source, others, facts, listed)
+        abuse = _abuse_signals(source, peers, listed)
         if abuse:
             return Category.SUSPICIOUS, abuse
     share = source.dmarc_pass / source.messages if source.messages else 1.0
@@ -82,17 +100,13 @@ def _category(
     return Category.UNAUTHORIZED, ()
 
 
-def _abuse_signals(
-    source: SourceStats, others: tuple[SourceStats, ...], facts: LiveFacts, listed: bool
-) -> tuple[str, ...]:
-    """An SPF-authorised address that looks abused: listed now, or unsigned at a volume unlike the rest."""
+def _abuse_signals(source: SourceStats, peers: Peers, listed: bool) -> tuple[str, ...]:
+    """An SPF-authorised address that looks abused: listed now, or unsigned at a volume unlike the rest
+    (at least :data:`OUTLIER_FACTOR` times the median of the other authorised sources, which sign)."""
     signals = ["listed"] if listed else []
-    peers = [o for o in others
-             if o.ip != source.ip and (o.ip in facts.authorized_by or o.dkim_aligned or o.spf_aligned)]
-    signing_peers = [o for o in peers if o.dkim_pass]
-    if source.dkim_pass == 0 and signing_peers:
-        median = statistics.median(o.messages for o in peers)
-        if source.messages >= max(OUTLIER_MIN, OUTLIER_FACTOR * median):
+    if source.dkim_pass == 0 and peers.signing - {source.ip}:
+        median = peers.median_without(source.ip)
+        if median is not None and source.messages >= max(OUTLIER_MIN, OUTLIER_FACTOR * median):
             signals += ["no_dkim", "volume"]
     return tuple(signals)
 
