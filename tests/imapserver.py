@@ -9,10 +9,13 @@ drop the connection after N commands, never answer one command, drop capabilitie
 from __future__ import annotations
 
 import re
+import socket
 import socketserver
+import ssl
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(\([^)]*\))|(\S+)')
 
@@ -35,7 +38,9 @@ class Faults:
 class ImapServer:
     """``with ImapServer(users={"u": "p"}) as server:`` -> ``server.port``; ``server.commands`` counts."""
 
-    def __init__(self, users: dict[str, str], faults: Faults | None = None) -> None:
+    def __init__(self, users: dict[str, str], faults: Faults | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
+        """``tls``: a server context for implicit TLS (imaps) from the first byte."""
         self.users = users
         self.faults = faults or Faults()
         self.folders: dict[str, list[Mail]] = {"INBOX": []}
@@ -43,7 +48,7 @@ class ImapServer:
         self.commands: Counter[str] = Counter()
         self.log: list[str] = []
         self.lock = threading.Lock()
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _TlsServer(("127.0.0.1", 0), _handler(self), tls)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -62,6 +67,23 @@ class ImapServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class _TlsServer(socketserver.ThreadingTCPServer):
+    def __init__(self, address: tuple[str, int], handler: type[socketserver.StreamRequestHandler],
+                 tls: ssl.SSLContext | None) -> None:
+        super().__init__(address, handler)
+        self.tls = tls
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        if self.tls is None:
+            return sock, address
+        sock.settimeout(5)
+        return self.tls.wrap_socket(sock, server_side=True), address
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up (or refused the certificate) is not a test failure."""
 
 
 def _handler(server: ImapServer) -> type[socketserver.StreamRequestHandler]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pathlib
+import ssl
+
 import pytest
 
 from mailaudit.reports.aggregate import ingest
 from mailaudit.reports.imap import ImapOptions, ImapUrlError, iter_imap, parse_imap_url
 
 from ..imapserver import Faults, ImapServer
+from ..testca import make_ca
 from . import corpus
 
 USERS = {"dmarc": "s3cret"}
@@ -96,3 +100,17 @@ def test_bad_urls(bad: str) -> None:
 def test_plain_text_login_refused_off_loopback() -> None:
     target = parse_imap_url("imap://u@192.0.2.1:143/")
     assert target.label == "imap://u@192.0.2.1:143/INBOX"
+
+
+def test_imaps_with_a_test_ca(tmp_path: pathlib.Path) -> None:
+    ca_file, server_tls = make_ca(tmp_path)
+    with ImapServer(USERS, tls=server_tls) as server:
+        server.deliver(corpus.message(corpus.raw("google.xml"), "r.xml", "text/xml"))
+        target = parse_imap_url(f"imaps://dmarc@127.0.0.1:{server.port}/INBOX")
+        trusting = ssl.create_default_context(cafile=str(ca_file))
+        result = ingest(iter_imap(target, "s3cret", ImapOptions(timeout=5, ssl_context=trusting)))
+        assert not result.errors and result.domains[0].messages == 2835
+        untrusting = ssl.create_default_context()
+        refused = ingest(iter_imap(target, "s3cret", ImapOptions(timeout=5, ssl_context=untrusting)))
+        assert len(refused.errors) == 1 and "CERTIFICATE" in refused.errors[0].error.upper()
+        assert server.commands["LOGIN"] == 1  # the untrusted run never sent the password
