@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import math
 import os
@@ -21,6 +22,7 @@ from mailaudit.errors import InputError
 from mailaudit.model import Severity
 from mailaudit.options import AuditOptions
 from mailaudit.render import FORMATS
+from mailaudit.userfiles import read_user_bytes
 from mailaudit.verdict import FindingKey
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,8 +78,18 @@ def check_options(func: F) -> F:
                      help="DNSSEC trust anchors (DS or DNSKEY records in zone-file format)."),
         click.option("--allow-private-targets", is_flag=True,
                      help="Allow HTTPS and SMTP connections to loopback, private and link-local addresses."),
+        click.option("--smtp-port", type=click.IntRange(1, 65535), default=25, show_default=True,
+                     help="Port of the SMTP probes (a test rig or relay; real MX servers listen on 25)."),
+        click.option("--smtp-timeout", type=click.FloatRange(0.1, 60), default=5.0, show_default=True,
+                     metavar="SECONDS", help="SMTP probe base timeout: connect t, banner 3t, command 2t, session 6t."),
+        click.option("--smtp-ehlo", default=None, metavar="FQDN",
+                     help="EHLO name of the SMTP probes (default mailaudit-probe.invalid); your own FQDN helps."),
         click.option("--exact", is_flag=True,
                      help="Audit a URL's host as given, not its registered domain."),
+        click.option("--https-port", type=click.IntRange(1, 65535), default=443, hidden=True,
+                     help="Test rigs only: the port HTTPS fetches connect to."),
+        click.option("--https-timeout", type=click.FloatRange(0.1, 120), default=10.0, hidden=True,
+                     help="Seconds for one whole HTTPS fetch."),
     ])
 
 
@@ -97,6 +109,10 @@ def audit_options(func: F) -> F:
                      help="Domains audited at once."),
         click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
                      help="Colour in the table: auto means on a terminal, unless NO_COLOR is set."),
+        click.option("--brand", default="", metavar="NAME",
+                     help="HTML: the consultant's name in the report header (\"Prepared by NAME\")."),
+        click.option("--logo", default=None, metavar="FILE",
+                     help="HTML: the consultant's logo (PNG, JPEG or SVG, at most 256 KB) in the header."),
         click.option("-v", "--verbose", is_flag=True,
                      help="batch with the table: every domain's details, not only the ranked summary."),
         click.option("--db", default=None, metavar="FILE",
@@ -157,7 +173,31 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
         ca_file=params.get("ca_file"),
         trust_anchor=params.get("trust_anchor"),
         allow_private_targets=bool(params.get("allow_private_targets")),
+        https_port=int(params.get("https_port") or 443),
+        https_timeout=float(params.get("https_timeout") or 10.0),
+        smtp_port=int(params.get("smtp_port") or 25),
+        smtp_timeout=float(params.get("smtp_timeout") or 5.0),
+        baseline_mx=_baseline_mx(params.get("baseline")) if params.get("smtp") else (),
+        smtp_ehlo=_ehlo(params.get("smtp_ehlo")),
     )
+
+
+def _ehlo(name: str | None) -> str | None:
+    from mailaudit.smtp.prober import valid_ehlo_name
+
+    if name is not None and not valid_ehlo_name(name):
+        raise InputError(f"--smtp-ehlo {name!r}: not a host name")
+    return name
+
+
+def _baseline_mx(path: pathlib.Path | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The MX hosts a --baseline run saw per domain (origin candidates of the bypass check)."""
+    if path is None:
+        return ()
+    from mailaudit.bypass.baseline import baseline_mx
+    from mailaudit.diff import read_report_file
+
+    return baseline_mx(read_report_file(path))
 
 
 def output_format(fmt: str | None) -> str:
@@ -176,3 +216,31 @@ def load_baseline(path: pathlib.Path | None) -> frozenset[FindingKey]:
         for finding in findings_of(report):
             keys.add(key_of(str(report.get("domain", "")), finding))
     return frozenset(keys)
+
+
+_LOGO_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+
+
+def logo_uri(path: str | None) -> str:
+    """The logo file as a data: URI (an <img> never runs an SVG's scripts), or one InputError."""
+    if not path:
+        return ""
+    data = read_user_bytes(path, 256 * 1024, "--logo")
+    kind = next((mime for magic, mime in _LOGO_TYPES if data.startswith(magic)), None)
+    if kind is None and b"<svg" in data[:2048].lower():
+        kind = "image/svg+xml"
+    if kind is None:
+        raise InputError(f"--logo {path}: not a PNG, JPEG or SVG image")
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def data_source(params: Mapping[str, Any], words: Mapping[str, str]) -> str:
+    """Where this run's answers came from, in the report's words."""
+    zones = ", ".join(pathlib.Path(z).name for z in params.get("zones", ()))
+    if params.get("offline"):
+        return words["source_offline"].format(zones=zones)
+    if zones:
+        return words["source_zone"].format(zones=zones)
+    if params.get("nameservers"):
+        return words["source_live_ns"].format(servers=", ".join(params["nameservers"]))
+    return words["source_live"]

@@ -66,7 +66,7 @@ class LiveSource:
         cnames = tuple(rrset[0].target for rrset in ans.chaining_result.cnames)
         if ans.rrset is None:
             return Answer(name, rdtype, Outcome.NODATA, cnames=cnames)
-        return Answer(name, rdtype, Outcome.ANSWER, tuple(ans.rrset), cnames)
+        return Answer(name, rdtype, Outcome.ANSWER, tuple(ans.rrset), cnames, ttl=ans.rrset.ttl)
 
 
 def _chain_of(canonical: dns.name.Name, name: dns.name.Name) -> tuple[dns.name.Name, ...]:
