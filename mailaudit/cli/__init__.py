@@ -94,6 +94,11 @@ main_group.add_command(explain_cmd.explain)
 from mailaudit.cli.spf_cmd import spf as spf_command  # noqa: E402
 
 main_group.add_command(spf_command)
+
+from mailaudit.cli.reports_cmd import reports as reports_command  # noqa: E402
+
+main_group.add_command(reports_command)
+
 from mailaudit.cli.history_cmd import history as history_command  # noqa: E402
 from mailaudit.cli.history_cmd import portfolio as portfolio_command  # noqa: E402
 
