@@ -22,7 +22,8 @@ from .model import PolicyPublished, Record, ReportMeta, TlsReport
 from .tlsrpt import TlsReportError, parse_tlsrpt
 
 KEEP = 20  # distinct names kept per source (reporters, DKIM domains, envelope domains)
-PARSE_ERRORS = (*READ_ERRORS, ET.ParseError, DefusedXmlException, ReportError, TlsReportError, UnicodeError)
+PARSE_ERRORS = (*READ_ERRORS, ET.ParseError, DefusedXmlException, ReportError, TlsReportError, UnicodeError,
+                LookupError)  # LookupError: an XML declaration naming an unknown encoding
 
 
 @dataclass(frozen=True, slots=True)

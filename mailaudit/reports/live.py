@@ -101,7 +101,7 @@ async def _domain(ctx: AuditContext, stats: DomainStats, gate: asyncio.Semaphore
     listed, bl_failures = await _listed(ctx, sorted(authorized))
     terms = {ip: matching_terms(networks, ip) for ip in authorized}
     policy = None
-    if dmarc.parsed is not None:
+    if dmarc.parsed is not None and dmarc.parsed.policy is not None:  # None: no DMARC processing (RFC 9989)
         policy = Policy(dmarc.parsed.policy, dmarc.parsed.pct if dmarc.parsed.pct is not None else 100,
                         dmarc.parsed.sp or "")
     failures += [a.describe() for a in dmarc.failures if a.error != NOT_VERIFIABLE] + bl_failures
