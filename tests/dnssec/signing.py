@@ -1,0 +1,162 @@
+"""Signed fixture zones made at test time with dnspython (keys from ``cryptography``).
+
+``World`` builds a small signed tree under a test root: ``.`` -> ``test.`` -> one zone per
+scenario, with faults baked in (expired or future signatures, a DS that matches no key, a
+tampered record, RSASHA1, a DS of an algorithm validators refuse, an unsigned delegation).
+The root's DS records are the test trust anchor.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import dns.dnssec
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rdtypes.ANY.DNSKEY
+import dns.zone
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+Algorithm = dns.dnssec.Algorithm
+PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
+HOUR = 3600
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class Key:
+    private: PrivateKey
+    dnskey: dns.rdtypes.ANY.DNSKEY.DNSKEY
+
+    @property
+    def tag(self) -> int:
+        return dns.dnssec.key_id(self.dnskey)
+
+
+def new_key(algorithm: Algorithm = Algorithm.ECDSAP256SHA256, flags: int = 257) -> Key:
+    private: PrivateKey
+    if algorithm == Algorithm.ED25519:
+        private = ed25519.Ed25519PrivateKey.generate()
+    elif algorithm in (Algorithm.RSASHA1, Algorithm.RSASHA256, Algorithm.RSASHA1NSEC3SHA1):
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    else:
+        private = ec.generate_private_key(ec.SECP256R1())
+    return Key(private, dns.dnssec.make_dnskey(private.public_key(), algorithm, flags=flags))
+
+
+def ds_text(origin: str, key: Key, digest: str = "SHA256") -> str:
+    return dns.dnssec.make_ds(origin, key.dnskey, digest).to_text()
+
+
+def sign(text: str, origin: str, keys: list[Key], *, inception: float, expiration: float) -> dns.zone.Zone:
+    zone = dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
+    with zone.writer() as txn:
+        dns.dnssec.sign_zone(
+            zone,
+            txn,
+            keys=[(k.private, k.dnskey) for k in keys],
+            inception=inception,
+            expiration=expiration,
+            policy=dns.dnssec.allow_all_policy,
+        )
+    return zone
+
+
+def unsigned(text: str, origin: str) -> dns.zone.Zone:
+    return dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False)
+
+
+def soa(origin: str) -> str:
+    below = "" if origin == "." else origin
+    return f"$TTL 300\n{origin} SOA ns.{below} hostmaster.{below} 1 3600 600 86400 300\n{origin} NS ns.{below}\n"
+
+
+def mail_zone(origin: str, tlsa: str | None = None) -> str:
+    """A mail domain: MX to mx.<origin>, its address, and optionally TLSA at _25._tcp.mx.<origin>."""
+    text = soa(origin) + f"ns.{origin} A 192.0.2.53\n{origin} MX 10 mx.{origin}\nmx.{origin} A 192.0.2.25\n"
+    if tlsa:
+        text += f"_25._tcp.mx.{origin} TLSA {tlsa}\n"
+    return text
+
+
+TLSA_311 = "3 1 1 " + "ab" * 32
+
+
+@dataclass
+class World:
+    """The signed tree. ``zones`` are ready to serve; ``anchor_text`` is the root's DS file."""
+
+    now: float = field(default_factory=time.time)
+    zones: list[dns.zone.Zone] = field(default_factory=list)
+    anchor_text: str = ""
+    keys: dict[str, Key] = field(default_factory=dict)
+
+    def window(self, *, expired: bool = False, future: bool = False) -> tuple[float, float]:
+        if expired:
+            return self.now - 10 * DAY, self.now - DAY
+        if future:
+            return self.now + DAY, self.now + 10 * DAY
+        return self.now - HOUR, self.now + 7 * DAY
+
+    def child(
+        self,
+        origin: str,
+        text: str,
+        *,
+        algorithm: Algorithm = Algorithm.ECDSAP256SHA256,
+        expired: bool = False,
+        future: bool = False,
+    ) -> Key:
+        key = self.keys[origin] = new_key(algorithm)
+        inception, expiration = self.window(expired=expired, future=future)
+        self.zones.append(sign(text, origin, [key], inception=inception, expiration=expiration))
+        return key
+
+
+def build_world(now: float | None = None) -> World:
+    """Every scenario the tests use, signed now."""
+    world = World(now=now or time.time())
+    delegations: list[str] = []
+
+    def delegate(origin: str, ds: str | None) -> None:
+        delegations.append(f"{origin} NS ns.{origin}\nns.{origin} A 192.0.2.53\n")
+        if ds:
+            delegations.append(f"{origin} DS {ds}\n")
+
+    good = world.child("example.test.", mail_zone("example.test.", TLSA_311))
+    delegate("example.test.", ds_text("example.test.", good))
+    for origin, kw in (
+        ("expired.test.", {"expired": True}),
+        ("future.test.", {"future": True}),
+        ("sha1.test.", {"algorithm": Algorithm.RSASHA1}),
+    ):
+        key = world.child(origin, mail_zone(origin), **kw)  # type: ignore[arg-type]
+        delegate(origin, ds_text(origin, key))
+    world.child("mismatch.test.", mail_zone("mismatch.test."))
+    delegate("mismatch.test.", ds_text("mismatch.test.", new_key()))  # the DS of a key nobody uses
+    tampered = world.child("tampered.test.", mail_zone("tampered.test."))
+    delegate("tampered.test.", ds_text("tampered.test.", tampered))
+    _tamper(world.zones[-1], "tampered.test.")
+    world.zones.append(unsigned(mail_zone("unsigned.test."), "unsigned.test."))
+    delegate("unsigned.test.", None)
+    world.zones.append(unsigned(mail_zone("md5.test."), "md5.test."))
+    delegate("md5.test.", "12345 1 2 " + "cd" * 32)  # RSAMD5: validators must treat the zone as unsigned
+    tld = world.child("test.", soa("test.") + "ns.test. A 192.0.2.53\n" + "".join(delegations))
+    root_key = new_key()
+    root_text = soa(".") + "ns. A 192.0.2.53\ntest. NS ns.test.\n" + f"test. DS {ds_text('test.', tld)}\n"
+    inception, expiration = world.window()
+    world.zones.append(sign(root_text, ".", [root_key], inception=inception, expiration=expiration))
+    world.keys["."] = root_key
+    world.anchor_text = f". IN DS {ds_text('.', root_key)}\n"
+    return world
+
+
+def _tamper(zone: dns.zone.Zone, origin: str) -> None:
+    """Change the MX after signing: its RRSIG no longer verifies."""
+    with zone.writer() as txn:
+        name = dns.name.from_text(origin)
+        txn.delete(name, dns.rdatatype.MX)
+        txn.add(name, 300, dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.MX, f"20 evil.{origin}"))
