@@ -134,7 +134,7 @@ class Validator:
         if proof.kind is Kind.NXDOMAIN:
             return replace(parent, absent=True)
         if proof.kind is Kind.OPT_OUT or (dns.rdatatype.NS in proof.types and dns.rdatatype.SOA not in proof.types):
-            unsigned = _problem("delegation.unsigned", name)
+            unsigned = _problem("nsec3.opt_out" if proof.kind is Kind.OPT_OUT else "delegation.unsigned", name)
             return replace(parent, status=Status.INSECURE, keys=None, insecure_at=_text(name), problems=(unsigned,))
         return parent  # no zone cut here
 

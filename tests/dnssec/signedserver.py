@@ -15,6 +15,10 @@ section), ``hide(rdtype)`` (answers NODATA with nothing else for that type, e.g.
 
 from __future__ import annotations
 
+import asyncio
+import base64
+
+import dns.dnssec
 import dns.flags
 import dns.message
 import dns.name
@@ -111,14 +115,45 @@ class SignedServer(DNSServer):
         self._add(response.authority, zone.get_node(origin), origin, dns.rdatatype.SOA, dnssec)
         if not dnssec:
             return
-        owners = sorted(n for n, node in zone.nodes.items() if node.get_rdataset(zone.rdclass, dns.rdatatype.NSEC))
-        if not owners:
-            return
         wanted = {qname}
         ancestor = qname
         while ancestor != origin and len(ancestor) > 1:
             ancestor = ancestor.parent()
-            wanted.add(dns.name.Name((b"*", *ancestor.labels)))
-        chosen = {max((o for o in owners if o <= name), default=owners[-1]) for name in wanted}
-        for name in sorted(chosen):
-            self._add(response.authority, zone.nodes[name], name, dns.rdatatype.NSEC, dnssec)
+            wanted.update((ancestor, dns.name.Name((b"*", *ancestor.labels))))
+        for kind, key in ((dns.rdatatype.NSEC, _plain), (dns.rdatatype.NSEC3, _hashed)):
+            owners = sorted(
+                (key(n, origin), n) for n, node in zone.nodes.items() if node.get_rdataset(zone.rdclass, kind)
+            )
+            if not owners:
+                continue
+            chosen = {max((o for o in owners if o[0] <= key(name, origin)), default=owners[-1])[1] for name in wanted}
+            for name in sorted(chosen):
+                self._add(response.authority, zone.nodes[name], name, kind, dnssec)
+
+    async def _udp(self, transport: asyncio.DatagramTransport, data: bytes, addr: tuple[str, int]) -> None:
+        """As the base server, but a truncated answer drops every section (ours carry authority data)."""
+        response = await self._respond(data)
+        if response is None:
+            return
+        limit = max(response.request_payload, 512) if response.edns >= 0 else 512
+        wire = response.to_wire(max_size=65535)
+        if len(wire) > limit:
+            response.answer.clear()
+            response.authority.clear()
+            response.flags |= dns.flags.TC
+            wire = response.to_wire()
+        transport.sendto(wire, addr)
+
+
+def _plain(name: dns.name.Name, origin: dns.name.Name) -> object:
+    return name
+
+
+def _hashed(name: dns.name.Name, origin: dns.name.Name) -> object:
+    """NSEC3 owners sort by their hash; other names by the hash they would have (SHA-1, no salt, 0 iterations)."""
+    if name.parent() == origin and len(name.labels[0]) == 32:
+        try:
+            return base64.b32hexdecode(name.labels[0].upper())
+        except ValueError:
+            pass
+    return base64.b32hexdecode(dns.dnssec.nsec3_hash(name, b"", 0, 1))

@@ -8,6 +8,7 @@ The root's DS records are the test trust anchor.
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass, field
 
@@ -140,6 +141,15 @@ def build_world(now: float | None = None) -> World:
     tampered = world.child("tampered.test.", mail_zone("tampered.test."))
     delegate("tampered.test.", ds_text("tampered.test.", tampered))
     _tamper(world.zones[-1], "tampered.test.")
+    n3_key = world.keys["n3.test."] = new_key()
+    n3_text = (
+        mail_zone("n3.test.", TLSA_311) + "legacy.n3.test. NS ns.legacy.n3.test.\nns.legacy.n3.test. A 192.0.2.9\n"
+    )
+    world.zones.append(
+        sign_nsec3(n3_text, "n3.test.", n3_key, inception=world.now - HOUR, expiration=world.now + 7 * DAY)
+    )
+    world.zones.append(unsigned(mail_zone("legacy.n3.test."), "legacy.n3.test."))
+    delegate("n3.test.", ds_text("n3.test.", n3_key))
     world.zones.append(unsigned(mail_zone("unsigned.test."), "unsigned.test."))
     delegate("unsigned.test.", None)
     world.zones.append(unsigned(mail_zone("md5.test."), "md5.test."))
@@ -160,3 +170,61 @@ def _tamper(zone: dns.zone.Zone, origin: str) -> None:
         name = dns.name.from_text(origin)
         txn.delete(name, dns.rdatatype.MX)
         txn.add(name, 300, dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.MX, f"20 evil.{origin}"))
+
+
+def sign_nsec3(text: str, origin: str, key: Key, *, inception: float, expiration: float) -> dns.zone.Zone:
+    """A zone signed with an NSEC3 chain (SHA-1, 0 iterations, no salt, opt-out), which
+    dnspython's ``sign_zone`` does not make: insecure delegations are left out of the chain."""
+    zone = unsigned(text, origin)
+    apex = dns.name.from_text(origin)
+    with zone.writer() as txn:
+        txn.add(apex, 300, key.dnskey)
+        txn.add(apex, 300, dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.NSEC3PARAM, "1 0 0 -"))
+    cuts = {n for n, node in zone.nodes.items() if n != apex and node.get_rdataset(zone.rdclass, dns.rdatatype.NS)}
+    names = _nsec3_names(zone, apex, cuts)
+    hashed = sorted((base64.b32hexdecode(dns.dnssec.nsec3_hash(n, b"", 0, 1)), types) for n, types in names.items())
+    with zone.writer() as txn:
+        for index, (digest, types) in enumerate(hashed):
+            nxt = base64.b32hexencode(hashed[(index + 1) % len(hashed)][0]).decode()
+            bitmap = " ".join(sorted(dns.rdatatype.to_text(t) for t in types))
+            rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.NSEC3, f"1 1 0 - {nxt} {bitmap}")
+            owner = dns.name.Name((base64.b32hexencode(digest).lower(),)).concatenate(apex)
+            txn.add(owner, 300, rdata)
+    todo = [
+        (n, rds)
+        for n, node in zone.nodes.items()
+        if not _below_cut(n, cuts)
+        for rds in node.rdatasets
+        if rds.rdtype != dns.rdatatype.RRSIG and not (n in cuts and rds.rdtype == dns.rdatatype.NS)
+    ]
+    with zone.writer() as txn:
+        for name, rdataset in todo:
+            sig = dns.dnssec.sign(
+                (name, rdataset),
+                key.private,
+                apex,
+                key.dnskey,
+                inception=inception,  # type: ignore[arg-type]
+                expiration=expiration,
+            )
+            txn.add(name, rdataset.ttl, sig)
+    return zone
+
+
+def _below_cut(name: dns.name.Name, cuts: set[dns.name.Name]) -> bool:
+    return any(name != cut and name.is_subdomain(cut) for cut in cuts)
+
+
+def _nsec3_names(zone: dns.zone.Zone, apex: dns.name.Name, cuts: set[dns.name.Name]) -> dict[dns.name.Name, set[int]]:
+    names: dict[dns.name.Name, set[int]] = {}
+    for name, node in list(zone.nodes.items()):
+        types = {rds.rdtype for rds in node.rdatasets}
+        if _below_cut(name, cuts) or (name in cuts and dns.rdatatype.DS not in types):
+            continue  # glue, or an insecure delegation (opt-out)
+        if name in cuts:
+            types &= {dns.rdatatype.NS, dns.rdatatype.DS}
+        names[name] = types | {dns.rdatatype.RRSIG}
+        while name != apex:
+            name = name.parent()
+            names.setdefault(name, set())
+    return names

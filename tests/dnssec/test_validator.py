@@ -13,7 +13,7 @@ from mailaudit.dnssec.validator import Validator
 
 from .fetcher import DirectFetch
 from .signedserver import SignedServer
-from .signing import World
+from .signing import TLSA_311, World
 
 
 def check(server: SignedServer, world: World, name: str, rdtype: str = "MX", **kw: float) -> Verdict:
@@ -179,3 +179,26 @@ def test_zones_are_walked_once_per_validator(signed_server: Serve, world: World)
     assert server.count(".", "DNSKEY") == 1
     assert server.count("test.", "DS") == 1 and server.count("test.", "DNSKEY") == 1
     assert server.count("example.test.", "DS") == 1
+
+
+def test_nsec3_zone_answers_and_denials_are_secure(signed_server: Serve, world: World) -> None:
+    server = signed_server()
+    assert check(server, world, "n3.test.").status is Status.SECURE
+    assert check(server, world, "_25._tcp.mx.n3.test.", "TLSA").records == (TLSA_311,)
+    nodata = check(server, world, "n3.test.", "TXT")
+    assert nodata.status is Status.SECURE and nodata.records == ()
+    assert check(server, world, "mx.n3.test.", "TXT").status is Status.SECURE
+    ent = check(server, world, "_tcp.mx.n3.test.", "TXT")  # an empty non-terminal has an NSEC3 record
+    assert ent.status is Status.SECURE and ent.records == ()
+
+
+def test_nsec3_opt_out_span_leaves_a_missing_name_insecure(signed_server: Serve, world: World) -> None:
+    """RFC 5155 section 9.2: an opt-out span may hide an unsigned delegation, so no secure denial."""
+    verdict = check(signed_server(), world, "_25._tcp.nothere.n3.test.", "TLSA")
+    assert verdict.status is Status.INSECURE and codes(verdict) == ["nsec3.opt_out"]
+
+
+def test_nsec3_opt_out_delegation_is_insecure(signed_server: Serve, world: World) -> None:
+    verdict = check(signed_server(), world, "legacy.n3.test.")
+    assert verdict.status is Status.INSECURE and verdict.insecure_at == "legacy.n3.test."
+    assert codes(verdict) == ["nsec3.opt_out"]
