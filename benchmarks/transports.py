@@ -39,7 +39,7 @@ import dns.rdata
 import dns.rdatatype
 import dns.wire
 
-from mailaudit.transport import to_answer
+from mailaudit.dnscore.transport import to_answer
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

@@ -7,13 +7,13 @@ import pathlib
 
 import pytest
 
-import mailaudit.checks.spf
+import mailaudit.spf.check
 from mailaudit import AuditOptions, Status, audit
-from mailaudit.checks.selectors import BUILTIN
+from mailaudit.dkim.selectors import BUILTIN
 
 from .conftest import resolver_for
 
-SPF_READY = "not implemented yet" not in inspect.getsource(mailaudit.checks.spf)
+SPF_READY = "not implemented yet" not in inspect.getsource(mailaudit.spf.check)
 
 
 def run(server, domain, *selectors, timeout=0.5):

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from mailaudit import AuditOptions, Auditor, Status
-from mailaudit.checks.selectors import BUILTIN
+from mailaudit.dkim.selectors import BUILTIN
 
 from .conftest import resolver_for
 

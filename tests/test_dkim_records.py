@@ -7,7 +7,7 @@ import base64
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from mailaudit.records.dkim import analyse_key, looks_like_dkim, parse_dkim
+from mailaudit.dkim.record import analyse_key, looks_like_dkim, parse_dkim
 
 
 def rsa_spki(bits: int, pkcs1: bool = False) -> str:

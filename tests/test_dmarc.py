@@ -7,9 +7,9 @@ import inspect
 import dns.name
 import pytest
 
-import mailaudit.checks.spf
+import mailaudit.spf.check
 from mailaudit import AuditOptions, Status, audit
-from mailaudit.checks.dmarc import walk_targets
+from mailaudit.facts.dmarc import walk_targets
 
 from .conftest import resolver_for
 
@@ -207,7 +207,7 @@ def test_hostile_record_does_not_crash(zones):
     assert "dmarc.syntax" in found(report)
 
 
-SPF_READY = "not implemented yet" not in inspect.getsource(mailaudit.checks.spf)
+SPF_READY = "not implemented yet" not in inspect.getsource(mailaudit.spf.check)
 
 
 @pytest.mark.skipif(not SPF_READY, reason="the SPF check (sends_no_mail) is not implemented yet")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailaudit.records.dmarc import is_dmarc, parse_dmarc, parse_uri, weaker
+from mailaudit.dmarc.record import is_dmarc, parse_dmarc, parse_uri, weaker
 
 
 def test_defaults():

@@ -195,7 +195,7 @@ def test_each_address_and_list_asked_once_per_batch(dns_server):
 
 
 def test_per_list_concurrency_is_capped(dns_server):
-    from mailaudit.checks.dnsbl import PER_LIST_CONCURRENCY
+    from mailaudit.dnsbl.check import PER_LIST_CONCURRENCY
 
     server = dns_server("dnsbl", delay=0.1)
     ips = tuple(f"94.130.15.{i}" for i in range(1, 4 * PER_LIST_CONCURRENCY + 1))
@@ -297,7 +297,7 @@ def test_hostile_txt_reason_is_escaped_and_clipped(dns_server):
 
 
 def test_spf_single_hosts_are_capped(dns_server):
-    from mailaudit.checks.dnsbl import MAX_SPF_ADDRESSES
+    from mailaudit.dnsbl.check import MAX_SPF_ADDRESSES
 
     server = dns_server("dnsbl")
     report = audit("manyhosts.dnsbl.test", resolver=resolver_for(server),

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mailaudit import blocklists
-from mailaudit.blocklists import BUILTIN, DBL, MAILSPIKE, SURBL, URIBL, ZEN, Kind
-from mailaudit.errors import InputError
-from mailaudit.model import Severity
-from mailaudit.records.dnsbl import (
+from mailaudit.dnsbl import lists as blocklists
+from mailaudit.dnsbl.lists import BUILTIN, DBL, MAILSPIKE, SURBL, URIBL, ZEN, Kind
+from mailaudit.dnsbl.record import (
     Verdict,
     classify,
     domain_query_name,
@@ -17,6 +15,8 @@ from mailaudit.records.dnsbl import (
     probe_names,
     query_name,
 )
+from mailaudit.errors import InputError
+from mailaudit.model import Severity
 
 
 def text(name):

@@ -7,8 +7,8 @@ import json
 from click.testing import CliRunner
 
 from mailaudit.cli import main_group
-from mailaudit.fixmerge import merge
-from mailaudit.fixplan import plan
+from mailaudit.fixplan.merge import merge
+from mailaudit.fixplan.plan import plan
 from mailaudit.model import CheckResult, DnsRecord, DomainReport, Finding, Fix, Severity, Status
 from mailaudit.render.plan import plan_dict, plan_text, plan_zone
 

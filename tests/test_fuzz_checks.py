@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from mailaudit import AuditOptions, audit_async
 from mailaudit.dns import Resolver
+from mailaudit.dnscore.zonefile import ZoneSet
 from mailaudit.model import DnsRecord
 from mailaudit.render.records import zone_line
-from mailaudit.zonefile import ZoneSet
 
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=20_000,
                 suppress_health_check=[HealthCheck.too_slow])

@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailaudit.fixplan import plan
+from mailaudit.fixplan.plan import plan
 from mailaudit.model import CheckResult, DnsRecord, DomainReport, Finding, Fix, Severity, Status
 from mailaudit.render import RenderOptions, render
 from mailaudit.render.jsonout import VERSION, load_reports, report_dict

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mailaudit.dns import Resolver
+from mailaudit.dnscore.zonefile import ZoneSet
 from mailaudit.errors import InputError
 from mailaudit.model import DnsRecord
 from mailaudit.render.records import zone_line
 from mailaudit.spf import SpfResult, check_host
-from mailaudit.zonefile import ZoneSet
 
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "80")), deadline=10_000,
                 suppress_health_check=[HealthCheck.too_slow])

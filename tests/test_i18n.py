@@ -9,9 +9,9 @@ import tomllib
 
 import pytest
 
-from mailaudit.catalogue import HERE, Catalogue
+from mailaudit.catalogue import PACKAGE, Catalogue, catalogue_files
+from mailaudit.registry import CHECKS
 from mailaudit.render import RenderOptions, render
-from mailaudit.render.ui import EN, ID
 
 from .reportdata import failing_report
 
@@ -22,8 +22,18 @@ FIELD = re.compile(r"\{([a-z_]+)\}")
 
 def raw(lang: str) -> dict[str, dict[str, object]]:
     out: dict[str, dict[str, object]] = {}
-    for path in sorted((HERE / lang).glob("*.toml")):
-        out.update(tomllib.loads(path.read_text(encoding="utf-8")))
+    for path in catalogue_files(PACKAGE, lang):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data.pop("_words", None)
+        out.update(data)
+    return out
+
+
+def words(lang: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for path in catalogue_files(PACKAGE, lang):
+        for section, table in tomllib.loads(path.read_text(encoding="utf-8")).get("_words", {}).items():
+            out.setdefault(section, set()).update(table)
     return out
 
 
@@ -38,7 +48,7 @@ ENGLISH = raw("en")
 @pytest.mark.parametrize("finding_id", sorted(ENGLISH))
 def test_finding_is_translated(finding_id):
     translated = raw("id").get(finding_id)
-    assert translated is not None, f"{finding_id}: no Bahasa Indonesia translation in catalogue/id/"
+    assert translated is not None, f"{finding_id}: no Bahasa Indonesia translation in a catalogue/id.toml"
     english = ENGLISH[finding_id]
     for key in TEXT_KEYS:
         if english.get(key):
@@ -58,8 +68,10 @@ def test_no_translation_of_an_unknown_id():
 
 
 def test_translation_files_only_hold_text():
-    for path in (HERE / "id").glob("*.toml"):
-        for fid, entry in tomllib.loads(path.read_text(encoding="utf-8")).items():
+    for path in catalogue_files(PACKAGE, "id"):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data.pop("_words", None)
+        for fid, entry in data.items():
             extra = set(entry) - {*TEXT_KEYS, *VARIANT_KEYS, "severity_note"}
             assert not extra, f"{path.name} {fid}: {extra} belong in the English file only"
 
@@ -79,7 +91,10 @@ def test_localize_turns_a_report_into_indonesian():
 
 
 def test_ui_words_exist_in_both_languages():
-    assert set(EN) == set(ID)
+    assert words("en") == words("id")  # every word of every section, the CLI's and plan's included
+    for check in CHECKS:  # every registered check has a label in both languages
+        for lang in ("en", "id"):
+            assert check.id in Catalogue.load(lang).words("checks"), f"{check.id}: no label in {lang}"
     for fmt in ("html", "markdown", "junit"):
         text = render(fmt, [failing_report()], RenderOptions(lang="id"))
         assert text  # every renderer takes the language

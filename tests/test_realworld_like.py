@@ -142,7 +142,7 @@ def test_missing_spf_with_mx_at_several_operators_guesses_no_include(dns_server)
 def test_web_only_domain_without_mx_or_spf(dns_server):
     """No MX and no SPF: the SPF fix says how to lock a mail-less domain down, and the fix plan
     keeps ``v=spf1 -all`` conditional (a web server may send contact-form mail)."""
-    from mailaudit.fixplan import plan
+    from mailaudit.fixplan.plan import plan
 
     report = audit("webonly.realworld.test", resolver=resolver_for(dns_server(ZONE)),
                    options=AuditOptions(checks=("mx", "spf")))
@@ -225,7 +225,7 @@ def test_host_name_include_inside_a_providers_record_gives_no_record_to_paste(dn
 def test_missing_ptr_of_a_providers_mx_is_info_with_nothing_to_paste(dns_server):
     """The domain owner cannot publish PTRs for Mailgun's (or Google's) addresses: no action in the
     fix plan; the company's own mail box keeps the low finding and its advice."""
-    from mailaudit.fixplan import plan
+    from mailaudit.fixplan.plan import plan
 
     r = resolver_for(dns_server(ZONE))
     report = audit("mgclient.realworld.test", resolver=r, options=MX)

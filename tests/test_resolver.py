@@ -7,8 +7,9 @@ import pathlib
 
 import pytest
 
-from mailaudit.answer import Outcome
-from mailaudit.dns import NOT_VERIFIABLE, Resolver, parse_nameserver
+from mailaudit.dnscore.answer import Outcome
+from mailaudit.dnscore.nameservers import parse_nameserver
+from mailaudit.dnscore.resolver import NOT_VERIFIABLE, Resolver
 from mailaudit.errors import InputError
 
 from .conftest import resolver_for

@@ -10,9 +10,9 @@ import pytest
 
 from mailaudit import AuditOptions, Auditor, Severity, Status, audit
 from mailaudit.catalogue import Catalogue
-from mailaudit.checks.base import AuditContext
-from mailaudit.checks.spf import spf_facts
+from mailaudit.context import AuditContext
 from mailaudit.dns import Resolver, run_sync
+from mailaudit.facts.spf import spf_facts
 
 from .conftest import resolver_for
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import dns.nameserver
 import pytest
 
-from mailaudit.spftree import build_tree, fetch_node
+from mailaudit.spf.tree import build_tree, fetch_node
 
 from .conftest import ZONES, resolver_for
 from .dnsserver import DNSServer

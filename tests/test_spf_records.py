@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from mailaudit.records.spf import (
+from mailaudit.spf.record import (
     Macro,
     Mechanism,
     Modifier,

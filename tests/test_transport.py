@@ -7,8 +7,8 @@ import pathlib
 
 import pytest
 
-from mailaudit.answer import Outcome
 from mailaudit.dns import Resolver
+from mailaudit.dnscore.answer import Outcome
 from mailaudit.errors import InputError
 
 ZONE = pathlib.Path(__file__).parent / "zones" / "resolver" / "res.test.zone"

@@ -1,0 +1,71 @@
+"""The ``mailaudit`` command line (click). Only this package imports click.
+
+Every error the user can cause ends as one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from mailaudit.cli.common import CONTEXT_SETTINGS
+from mailaudit.errors import MailauditError
+from mailaudit.text import escape_text
+from mailaudit.verdict import ExitCode
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="mailaudit")
+def main_group() -> None:
+    """Audit domains' e-mail setup (MX, SPF, DKIM, DMARC, blocklists) and say how to fix it."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the click group without click's own exit handling."""
+    if argv is not None and any("\x00" in arg for arg in argv):  # no real argv can hold one
+        click.echo("mailaudit: an argument contains a NUL character", err=True)
+        return _exit(ExitCode.USAGE)
+    try:
+        result = main_group.main(args=argv, prog_name="mailaudit", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("mailaudit: aborted", err=True)
+        return _exit(130)
+    except click.ClickException as err:
+        click.echo(f"mailaudit: {_one_line(err.format_message())}", err=True)
+        return _exit(ExitCode.USAGE if err.exit_code == 2 else err.exit_code)
+    except MailauditError as err:
+        click.echo(f"mailaudit: {_one_line(str(err))}", err=True)
+        return _exit(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        click.echo("mailaudit: interrupted", err=True)
+        return _exit(130)
+    except BrokenPipeError:
+        return _exit(0)
+    code = result if isinstance(result, int) else 0
+    return _exit(code)
+
+
+def _exit(code: int) -> int:
+    sys.stdout.flush()
+    return int(code)
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    """One visible line: whitespace runs become a space, control characters and bidi overrides
+    from user input or files are escaped (backslashes already in the text stay), length capped."""
+    flat = " ".join(text.split())
+    shown = "".join(ch if ch == "\\" else escape_text(ch) for ch in flat)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+from mailaudit.cli import audit_cmd, blocklist_cmd, diff_cmd, fix_cmd  # noqa: E402
+
+main_group.add_command(audit_cmd.check)
+main_group.add_command(audit_cmd.batch)
+main_group.add_command(diff_cmd.diff)
+main_group.add_command(blocklist_cmd.blocklist)
+main_group.add_command(fix_cmd.fix)
+from mailaudit.cli.spf_cmd import spf as spf_command  # noqa: E402
+
+main_group.add_command(spf_command)

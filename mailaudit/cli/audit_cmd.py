@@ -1,0 +1,97 @@
+"""`mailaudit check` and `mailaudit batch`: audit domains, render, set the exit code."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import click
+
+from mailaudit.catalogue import Catalogue
+from mailaudit.cli.common import audit_options, build_options, load_baseline, output_format, resolver_from
+from mailaudit.dnscore.resolver import run_sync
+from mailaudit.domains import DomainInput, normalize
+from mailaudit.engine import Auditor
+from mailaudit.errors import InputError
+from mailaudit.model import DomainReport
+from mailaudit.render import RenderOptions, render
+from mailaudit.render.jsonout import render_jsonl_line
+from mailaudit.userfiles import read_user_text
+from mailaudit.verdict import Tally
+
+
+@click.command()
+@click.argument("domains", nargs=-1, required=True)
+@audit_options
+def check(domains: tuple[str, ...], **params: Any) -> int:
+    """Audit DOMAIN(s): a name, IDN, e-mail address or URL."""
+    inputs = _unique(normalize(d) for d in domains)
+    return _run(inputs, params, progress=False)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=pathlib.Path))
+@audit_options
+def batch(file: pathlib.Path, **params: Any) -> int:
+    """Audit every domain in FILE (one per line, '-' for stdin, '#' starts a comment)."""
+    inputs = _unique(read_domain_file(file))
+    return _run(inputs, params, progress=sys.stderr.isatty())
+
+
+def read_domain_file(path: pathlib.Path) -> list[DomainInput]:
+    text = read_user_text(path, errors="replace")
+    inputs: list[DomainInput] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        try:
+            inputs.append(normalize(entry))
+        except InputError as err:
+            raise InputError(f"{path} line {number}: {err}") from None
+    if not inputs:
+        raise InputError(f"{path}: no domains in the file")
+    return inputs
+
+
+def _unique(inputs: Iterable[DomainInput]) -> list[DomainInput]:
+    seen: dict[str, DomainInput] = {}
+    for item in inputs:
+        seen.setdefault(item.domain, item)
+    return list(seen.values())
+
+
+def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool) -> int:
+    fmt = output_format(params["fmt"])
+    options = build_options(params)
+    baseline = load_baseline(params["baseline"])
+    resolver = resolver_from(params)
+    auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
+    tally = Tally(options.fail_on, baseline)
+    render_options = RenderOptions(options.fail_on, params["lang"])
+
+    async def go() -> list[DomainReport]:
+        kept: list[DomainReport] = []
+        async for report in auditor.audit_many(inputs, params["concurrency"]):
+            tally.add(report)
+            if progress:
+                click.echo(f"\r[{tally.domains}/{len(inputs)}] {report.domain[:60]:<60}", err=True, nl=False)
+            if fmt == "jsonl":
+                sys.stdout.write(render_jsonl_line(report))
+                sys.stdout.flush()
+            else:
+                kept.append(report)
+        if progress:
+            click.echo("", err=True)
+        return kept
+
+    reports = run_sync(go)
+    if fmt != "jsonl":
+        order = {item.domain: i for i, item in enumerate(inputs)}
+        reports.sort(key=lambda r: order.get(r.domain, 0))
+        sys.stdout.write(render(fmt, reports, render_options))
+    if params["stats"]:
+        click.echo(resolver.stats.summary(), err=True)
+    return int(tally.code)

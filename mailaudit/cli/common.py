@@ -1,0 +1,160 @@
+"""Options shared by the commands, and turning them into a Resolver and AuditOptions."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import pathlib
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import click
+
+from mailaudit.addresses import parse_ip
+from mailaudit.catalogue import LANGUAGES, Catalogue
+from mailaudit.checks.base import Collector
+from mailaudit.context import AuditContext
+from mailaudit.dnscore.resolver import DEFAULT_TIMEOUT, Resolver, parse_nameserver
+from mailaudit.errors import InputError
+from mailaudit.model import Severity
+from mailaudit.options import AuditOptions
+from mailaudit.render import FORMATS
+from mailaudit.verdict import FindingKey
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+_MAX_TIMEOUT = 600.0
+FAIL_ON = ("critical", "high", "medium", "low", "info", "never")
+
+
+def _apply(func: F, options: list[Callable[[F], F]]) -> F:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def resolver_options(func: F) -> F:
+    """--nameserver, --timeout, --zone, --offline."""
+    return _apply(func, [
+        click.option("--nameserver", "nameservers", multiple=True, metavar="HOST[:PORT]",
+                     help="Use this resolver instead of the system's (repeatable)."),
+        click.option("--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
+                     metavar="SECONDS", help="Per-query timeout."),
+        click.option("--zone", "zones", multiple=True, metavar="FILE",
+                     help="Answer names inside this zone from the file or folder of *.zone files "
+                          "(what-if before publishing; repeatable)."),
+        click.option("--offline", is_flag=True,
+                     help="No live DNS: only --zone files answer; other names are not verifiable."),
+    ])
+
+
+def check_options(func: F) -> F:
+    """What the checks are asked to do, and the language of their texts (check, batch, fix)."""
+    func = resolver_options(func)
+    return _apply(func, [
+        click.option("--dkim-selector", "dkim_selectors", multiple=True, metavar="SEL",
+                     help="Also probe this DKIM selector (repeatable)."),
+        click.option("--dnsbl", "dnsbl_zones", multiple=True, metavar="ZONE",
+                     help="Use these blocklist zones instead of the built-in set (repeatable)."),
+        click.option("--no-dnsbl", is_flag=True, help="Skip blocklist lookups."),
+        click.option("--spamhaus-dqs-key", metavar="KEY", default=None,
+                     help="Query Spamhaus through its Data Query Service with this key."),
+        click.option("--sending-ip", "sending_ips", multiple=True, metavar="IP",
+                     help="Also audit an address the domain sends from (repeatable)."),
+        click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+                     help="Language of the report texts."),
+        click.option("--smtp", is_flag=True,
+                     help="Also connect to mail servers on port 25 (STARTTLS, certificates, DANE, filter bypass)."),
+        click.option("--ca-file", default=None, metavar="PEM",
+                     help="Extra trusted CA certificates for HTTPS fetches and SMTP certificate checks."),
+        click.option("--trust-anchor", default=None, metavar="FILE",
+                     help="DNSSEC trust anchors (DS or DNSKEY records in zone-file format)."),
+        click.option("--allow-private-targets", is_flag=True,
+                     help="Allow HTTPS and SMTP connections to loopback, private and link-local addresses."),
+    ])
+
+
+def audit_options(func: F) -> F:
+    """Everything `check` and `batch` share."""
+    func = check_options(func)
+    return _apply(func, [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Output format (default: table on a terminal, json otherwise)."),
+        click.option("--fail-on", type=click.Choice(FAIL_ON), default="high", show_default=True,
+                     help="Exit 1 when a finding is at or above this severity."),
+        click.option("--baseline", type=click.Path(dir_okay=False, path_type=pathlib.Path),
+                     default=None, metavar="FILE",
+                     help="A json/jsonl output: only findings not in it count for the exit code."),
+        click.option("--stats", is_flag=True, help="Print DNS question counters on stderr at the end."),
+        click.option("--concurrency", type=click.IntRange(1, 10_000), default=64, show_default=True,
+                     help="Domains audited at once."),
+    ])
+
+
+def single_check(check_id: str, domain: str, resolver: Resolver) -> tuple[AuditContext, Collector]:
+    """The context and collector to run one check (or its parts) outside a full audit."""
+    options = dataclasses.replace(AuditOptions(), checks=(check_id,))
+    ctx = AuditContext(domain, resolver, options, Catalogue.load())
+    return ctx, Collector(check_id, ctx)
+
+
+def resolver_from(params: Mapping[str, Any]) -> Resolver:
+    """The Resolver the --nameserver/--timeout/--zone/--offline options ask for."""
+    return build_resolver(params["nameservers"], params["timeout"], params["zones"], params["offline"])
+
+
+def build_resolver(nameservers: tuple[str, ...], timeout: float, zones: tuple[str, ...], offline: bool) -> Resolver:
+    if offline and not zones:
+        raise InputError("--offline needs at least one --zone FILE")
+    if not math.isfinite(timeout) or not 0 < timeout <= _MAX_TIMEOUT:  # nan and inf waited for ever
+        raise InputError(f"--timeout {timeout}: give seconds above 0 and at most {_MAX_TIMEOUT:g}")
+    for zone in zones:
+        if not pathlib.Path(zone).exists():
+            raise InputError(f"zone file {zone}: no such file")
+    for server in nameservers:
+        parse_nameserver(server)  # a bad HOST:PORT is a usage error before any work; names resolve once
+    return Resolver(list(nameservers) or None, timeout=timeout, zones=zones, offline=offline)
+
+
+def build_options(params: dict[str, Any]) -> AuditOptions:
+    for ip in params["sending_ips"]:
+        if parse_ip(ip) is None or "%" in ip:
+            raise InputError(f"--sending-ip {ip!r}: not an IPv4 or IPv6 address (without a %zone index)")
+    for option in ("ca_file", "trust_anchor"):
+        value = params.get(option)
+        if value is not None and not pathlib.Path(value).is_file():
+            raise InputError(f"--{option.replace('_', '-')} {value}: no such file")
+    fail_on = None if params.get("fail_on", "high") == "never" else Severity(params.get("fail_on", "high"))
+    zones = tuple(z.strip().rstrip(".").lower() for z in params["dnsbl_zones"]) or None
+    return dataclasses.replace(
+        AuditOptions(),
+        dkim_selectors=tuple(params["dkim_selectors"]),
+        dnsbl_zones=zones,
+        dnsbl=not params["no_dnsbl"],
+        sending_ips=tuple(params["sending_ips"]),
+        spamhaus_dqs_key=params["spamhaus_dqs_key"],
+        fail_on=fail_on,
+        smtp=bool(params.get("smtp")),
+        ca_file=params.get("ca_file"),
+        trust_anchor=params.get("trust_anchor"),
+        allow_private_targets=bool(params.get("allow_private_targets")),
+    )
+
+
+def output_format(fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    return "table" if sys.stdout.isatty() else "json"
+
+
+def load_baseline(path: pathlib.Path | None) -> frozenset[FindingKey]:
+    if path is None:
+        return frozenset()
+    from mailaudit.diff import findings_of, key_of, read_report_file
+
+    keys: set[FindingKey] = set()
+    for report in read_report_file(path):
+        for finding in findings_of(report):
+            keys.add(key_of(str(report.get("domain", "")), finding))
+    return frozenset(keys)

@@ -1,0 +1,29 @@
+"""`mailaudit diff OLD NEW`: what got fixed, what is new, what is still open."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+from typing import Any
+
+import click
+
+from mailaudit.diff import diff_reports, read_report_file
+from mailaudit.render.diffout import render_diff_table
+from mailaudit.render.jsonout import dumps
+
+
+@click.command()
+@click.argument("old", type=click.Path(dir_okay=False, allow_dash=True, path_type=pathlib.Path))
+@click.argument("new", type=click.Path(dir_okay=False, allow_dash=True, path_type=pathlib.Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
+              help="Output format (default: table on a terminal, json otherwise).")
+def diff(old: pathlib.Path, new: pathlib.Path, fmt: str | None) -> int:
+    """Compare two runs (json or jsonl output of check/batch): fixed, new and open findings."""
+    result: dict[str, Any] = diff_reports(read_report_file(old), read_report_file(new))
+    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
+    if fmt == "json":
+        sys.stdout.write(dumps(result, pretty=True) + "\n")
+    else:
+        sys.stdout.write(render_diff_table(result))
+    return 0

@@ -1,0 +1,45 @@
+"""`mailaudit fix DOMAIN`: audit the domain, then print one ordered fix plan."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from mailaudit.catalogue import Catalogue
+from mailaudit.cli.common import build_options, check_options, resolver_from
+from mailaudit.dnscore.resolver import run_sync
+from mailaudit.domains import normalize
+from mailaudit.engine import Auditor
+from mailaudit.fixplan.plan import plan
+from mailaudit.model import DomainReport
+from mailaudit.render.plan import plan_json, plan_text, plan_zone
+from mailaudit.verdict import ExitCode
+
+PLAN_FORMATS = ("text", "zone", "json")
+
+
+@click.command()
+@click.argument("domain")
+@check_options
+@click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
+              help="text for people, zone for a BIND snippet ready to paste, json for tools.")
+def fix(domain: str, fmt: str, **params: Any) -> int:
+    """Audit DOMAIN and print an ordered plan of DNS changes that keeps mail flowing.
+
+    Exit code 0, or 3 when a check could not complete (the plan may then miss steps).
+    """
+    given = normalize(domain)
+    options = build_options({**params, "fail_on": "never"})
+    resolver = resolver_from(params)
+    auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
+
+    async def go() -> DomainReport:
+        return await auditor.audit(given)
+
+    report = run_sync(go)
+    steps = plan(report, params["lang"])
+    render = {"text": plan_text, "zone": plan_zone, "json": plan_json}[fmt]
+    sys.stdout.write(render(steps))
+    return int(ExitCode.INCOMPLETE if report.errors else ExitCode.OK)

@@ -1,0 +1,77 @@
+"""One domain's audit context: its name, the shared resolver, the options and the memo of
+per-domain facts (computed once however many checks ask) and per-run facts (shared by a batch)."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import dns.name
+
+from mailaudit.catalogue import Catalogue
+from mailaudit.dnscore.answer import Answer
+from mailaudit.dnscore.resolver import Resolver
+from mailaudit.options import AuditOptions
+
+T = TypeVar("T")
+
+
+@dataclass
+class RunState:
+    """State shared by every domain of one run (a batch): e.g. blocklist health probes.
+
+    The memo is an LRU bounded by ``limit`` so that a batch of any size runs in bounded memory;
+    entries in constant use (per-list gates, health probes, provider SPF trees) stay recent.
+    """
+
+    memo: collections.OrderedDict[object, asyncio.Future[Any]] = field(default_factory=collections.OrderedDict)
+    limit: int = 10_000
+
+
+class AuditContext:
+    """One domain's audit: its name, the shared resolver, the options, memoised facts."""
+
+    def __init__(
+        self,
+        domain: str,
+        resolver: Resolver,
+        options: AuditOptions,
+        catalogue: Catalogue,
+        run: RunState | None = None,
+    ) -> None:
+        self.domain = domain  # A-label, no trailing dot
+        self.name = dns.name.from_text(domain)
+        self.resolver = resolver
+        self.options = options
+        self.catalogue = catalogue
+        self.run = run or RunState()
+        self._memo: dict[object, asyncio.Future[Any]] = {}
+
+    async def query(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
+        return await self.resolver.query(name, rdtype)
+
+    async def fact(self, key: object, make: Callable[[], Awaitable[T]]) -> T:
+        """Compute a per-domain fact once, however many checks ask for it concurrently."""
+        return await _memoised(self._memo, key, make)
+
+    async def shared(self, key: object, make: Callable[[], Awaitable[T]]) -> T:
+        """Compute a per-run fact once (shared by every domain of a batch)."""
+        return await _memoised(self.run.memo, key, make, self.run.limit)
+
+
+async def _memoised(
+    memo: dict[object, asyncio.Future[Any]], key: object, make: Callable[[], Awaitable[T]], limit: int | None = None
+) -> T:
+    future = memo.get(key)
+    if future is None:
+        future = asyncio.ensure_future(make())
+        memo[key] = future
+        if limit is not None and len(memo) > limit and isinstance(memo, collections.OrderedDict):
+            memo.popitem(last=False)
+    elif isinstance(memo, collections.OrderedDict):
+        memo.move_to_end(key)
+    result: T = await asyncio.shield(future)
+    return result

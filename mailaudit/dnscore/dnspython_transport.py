@@ -1,0 +1,80 @@
+"""Live DNS through dnspython's asyncresolver (EDNS 1232, TCP on truncation): the alternative
+transport (``Resolver(transport="dnspython")``); ``docs/performance.md`` says why it is not the
+default."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dns.asyncresolver
+import dns.exception
+import dns.name
+import dns.nameserver
+import dns.rdatatype
+import dns.resolver
+
+from mailaudit.dnscore.answer import Answer, Outcome, failure
+from mailaudit.dnscore.nameservers import address_of, parse_nameserver
+from mailaudit.errors import InputError
+
+
+class LiveSource:
+    """Live DNS through dnspython's asyncresolver (EDNS 1232, TCP on truncation)."""
+
+    def __init__(
+        self, nameservers: Sequence[str] | None, port: int, timeout: float, retries: int
+    ) -> None:
+        try:
+            res = dns.asyncresolver.Resolver(configure=not nameservers)
+        except dns.exception.DNSException as err:
+            raise InputError(f"no system resolver configuration: {err}") from None
+        if nameservers:
+            servers: list[str | dns.nameserver.Nameserver] = []
+            for text in nameservers:
+                host, ns_port = parse_nameserver(text, port)
+                servers.append(dns.nameserver.Do53Nameserver(address_of(host, text), ns_port))
+            res.nameservers = servers
+        elif port != 53:
+            res.port = port
+        res.timeout = timeout
+        res.lifetime = timeout * (retries + 1)
+        res.use_edns(0, 0, 1232)
+        res.cache = None
+        self._res = res
+
+    async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
+        try:
+            ans = await self._res.resolve(name, rdtype, raise_on_no_answer=False, search=False)
+        except dns.resolver.NXDOMAIN as err:
+            chain = _chain_of(err.canonical_name, name)
+            return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=chain)
+        except dns.resolver.LifetimeTimeout:
+            return failure(name, rdtype, "timeout")
+        except dns.resolver.NoNameservers as err:
+            return failure(name, rdtype, _no_nameservers_reason(err))
+        except dns.resolver.YXDOMAIN:
+            return failure(name, rdtype, "YXDOMAIN")
+        except dns.exception.DNSException as err:
+            return failure(name, rdtype, " ".join(str(err).split()) or type(err).__name__)
+        cnames = tuple(rrset[0].target for rrset in ans.chaining_result.cnames)
+        if ans.rrset is None:
+            return Answer(name, rdtype, Outcome.NODATA, cnames=cnames)
+        return Answer(name, rdtype, Outcome.ANSWER, tuple(ans.rrset), cnames)
+
+
+def _chain_of(canonical: dns.name.Name, name: dns.name.Name) -> tuple[dns.name.Name, ...]:
+    return () if canonical == name else (canonical,)
+
+
+def _no_nameservers_reason(err: dns.resolver.NoNameservers) -> str:
+    reasons: list[str] = []
+    for entry in err.kwargs.get("errors", []):
+        problem = entry[3] if len(entry) > 3 else None
+        if isinstance(problem, str):
+            reasons.append(problem)  # an rcode: SERVFAIL, REFUSED, ...
+        elif isinstance(problem, ConnectionRefusedError):
+            reasons.append("connection refused")
+        elif isinstance(problem, Exception):
+            reasons.append(" ".join(str(problem).split()) or type(problem).__name__)
+    unique = sorted(set(reasons))
+    return "/".join(unique) if unique else "no nameserver answered"

@@ -1,0 +1,217 @@
+"""The lean live-DNS transport (the default): plain DNS over UDP, TCP when truncated.
+
+dnspython's asyncresolver costs about 600-800 us of CPU per question (a socket and endpoint per
+question, a full message parse, Resolution and Answer objects); in a batch that is most of the
+run's CPU (docs/performance.md). This transport keeps dnspython for what it is good at (names,
+rdata parsing) and does the rest directly:
+
+* a pool of long-lived UDP sockets per event loop and address family; each question goes out on a
+  random one with a random 16-bit id, and an answer is accepted only from the server asked, with
+  that id and the same question;
+* the query built as wire bytes (header, question, EDNS0 OPT with a 1232-byte payload);
+* only the answer section parsed; CNAME chains followed there;
+* TCP when the answer is truncated; the next server (or the same again) on timeout, SERVFAIL,
+  REFUSED, FORMERR or NOTIMP.
+
+ICMP errors are not reported: a closed port shows as a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import struct
+from collections.abc import Sequence
+from typing import Protocol
+
+import dns.exception
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdatatype
+import dns.resolver
+import dns.wire
+
+from mailaudit.dnscore.answer import Answer, Outcome, failure
+from mailaudit.dnscore.nameservers import address_of, parse_nameserver
+from mailaudit.errors import InputError
+
+SOCKETS = 16  # source ports per family: with the 16-bit id, about 20 bits against spoofed answers
+OPT = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)  # root owner, OPT, payload 1232, no options
+RETRY_RCODES = frozenset({dns.rcode.SERVFAIL, dns.rcode.REFUSED, dns.rcode.FORMERR, dns.rcode.NOTIMP})
+Server = tuple[str, int]
+
+
+class _Endpoint(asyncio.DatagramProtocol):
+    """One UDP socket shared by many questions in flight."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.waiting: dict[int, tuple[Server, bytes, asyncio.Future[bytes]]] = {}
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if len(data) < 12 or not data[2] & 0x80:  # not a response
+            return
+        entry = self.waiting.get(struct.unpack_from("!H", data)[0])
+        if entry is None or (addr[0], addr[1]) != entry[0] or entry[2].done():
+            return
+        question = entry[1]
+        if data[12 : 12 + len(question)].lower() != question:
+            return  # an answer to another question: spoofed or a late duplicate
+        entry[2].set_result(data)
+
+    def error_received(self, exc: Exception) -> None:
+        pass  # ICMP errors: the question times out and is retried
+
+    async def ask(self, server: Server, question: bytes, tail: bytes, timeout: float) -> bytes:
+        qid = random.getrandbits(16)
+        while qid in self.waiting:
+            qid = random.getrandbits(16)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self.waiting[qid] = (server, question.lower(), future)
+        try:
+            assert self.transport is not None
+            self.transport.sendto(struct.pack("!H", qid) + tail, server)
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            del self.waiting[qid]
+
+
+class Transport(Protocol):
+    """What the resolver needs from a live DNS source: one question in, one typed Answer out.
+    A transport never raises for DNS trouble: timeouts, refusals and bad answers are failures."""
+
+    async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer: ...
+
+
+class Do53Source:
+    """Live DNS with a lean parse; the same interface as ``dns.LiveSource``."""
+
+    def __init__(self, nameservers: Sequence[str] | None, port: int, timeout: float, retries: int) -> None:
+        if nameservers:
+            pairs = [parse_nameserver(text, port) for text in nameservers]
+            self._servers = [(address_of(host, f"{host}:{p}"), p) for host, p in pairs]
+        else:
+            try:
+                system = dns.resolver.Resolver()
+            except dns.exception.DNSException as err:
+                raise InputError(f"no system resolver configuration: {err}") from None
+            self._servers = [(str(ns), port) for ns in system.nameservers]
+        if not self._servers:
+            raise InputError("no nameserver configured")
+        self._timeout = timeout
+        self._attempts = retries + 1
+        self._pools: dict[int, asyncio.Future[list[_Endpoint]]] = {}
+        self._pool_loop: asyncio.AbstractEventLoop | None = None
+
+    async def _endpoint(self, server: Server) -> _Endpoint:
+        loop = asyncio.get_running_loop()
+        if self._pool_loop is not loop:
+            self._pool_loop, self._pools = loop, {}
+        family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
+        pool = self._pools.get(family)
+        if pool is None:
+            pool = self._pools[family] = asyncio.ensure_future(_open_pool(family))
+        return random.choice(await asyncio.shield(pool))
+
+    async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
+        question = name.to_wire() + struct.pack("!HH", rdtype, 1)  # type: ignore[operator]
+        tail = struct.pack("!HHHHH", 0x0100, 1, 0, 0, 1) + question + OPT  # RD, 1 question, 1 OPT
+        problems: list[str] = []
+        for attempt in range(self._attempts * len(self._servers)):
+            server = self._servers[attempt % len(self._servers)]
+            try:
+                wire = await (await self._endpoint(server)).ask(server, question, tail, self._timeout)
+                if wire[2] & 0x02:  # truncated: ask again over TCP
+                    wire = await asyncio.wait_for(_tcp(server, tail), self._timeout)
+            except TimeoutError:
+                problems.append("timeout")
+                continue
+            except (OSError, asyncio.IncompleteReadError) as err:
+                problems.append(" ".join(str(err).split()) or type(err).__name__)
+                continue
+            if len(wire) < 12:
+                problems.append("malformed answer")
+                continue
+            rcode = wire[3] & 0x0F
+            if rcode in RETRY_RCODES:
+                problems.append(dns.rcode.to_text(dns.rcode.Rcode(rcode)))
+                continue
+            return to_answer(name, rdtype, wire)
+        return failure(name, rdtype, "/".join(sorted(set(problems))) or "no nameserver answered")
+
+
+async def _open_pool(family: int) -> list[_Endpoint]:
+    loop = asyncio.get_running_loop()
+    pool: list[_Endpoint] = []
+    for _ in range(SOCKETS):
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        sock.setblocking(False)
+        sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+        _, proto = await loop.create_datagram_endpoint(_Endpoint, sock=sock)
+        pool.append(proto)
+    return pool
+
+
+async def _tcp(server: Server, tail: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection(*server)
+    try:
+        qid = random.getrandbits(16)
+        wire = struct.pack("!H", qid) + tail
+        writer.write(struct.pack("!H", len(wire)) + wire)
+        size = struct.unpack("!H", await reader.readexactly(2))[0]
+        answer = await reader.readexactly(size)
+        if len(answer) < 12 or struct.unpack_from("!H", answer)[0] != qid:
+            raise OSError("TCP answer does not match the question")
+        return answer
+    finally:
+        writer.close()
+
+
+def to_answer(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes) -> Answer:
+    """An Answer from a response, parsing only its answer section and following CNAMEs there."""
+    try:
+        records = _answer_section(wire)
+    except (dns.exception.DNSException, ValueError, struct.error, IndexError) as err:
+        return failure(name, rdtype, f"malformed answer: {type(err).__name__}")
+    cnames: list[dns.name.Name] = []
+    current = name
+    for _ in range(16):
+        found = records.get((current, rdtype))
+        if found:
+            return Answer(name, rdtype, Outcome.ANSWER, tuple(dict.fromkeys(found)), tuple(cnames))
+        alias = records.get((current, dns.rdatatype.CNAME))
+        if not alias or rdtype == dns.rdatatype.CNAME:
+            break
+        current = alias[0].target  # type: ignore[attr-defined]
+        if current in cnames:
+            break
+        cnames.append(current)
+    rcode = wire[3] & 0x0F
+    if rcode == dns.rcode.NXDOMAIN:
+        return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=tuple(cnames))
+    if rcode == dns.rcode.YXDOMAIN:
+        return failure(name, rdtype, "YXDOMAIN")
+    if rcode != dns.rcode.NOERROR:
+        return failure(name, rdtype, dns.rcode.to_text(dns.rcode.Rcode(rcode)))
+    return Answer(name, rdtype, Outcome.NODATA, cnames=tuple(cnames))
+
+
+def _answer_section(wire: bytes) -> dict[tuple[dns.name.Name, int], list[dns.rdata.Rdata]]:
+    parser = dns.wire.Parser(wire, 12)
+    for _ in range(struct.unpack_from("!H", wire, 4)[0]):  # skip the question section
+        parser.get_name(decompress=True)
+        parser.seek(parser.current + 4)
+    records: dict[tuple[dns.name.Name, int], list[dns.rdata.Rdata]] = {}
+    for _ in range(struct.unpack_from("!H", wire, 6)[0]):
+        owner = parser.get_name(decompress=True)
+        rtype, rclass, _ttl, rdlen = parser.get_struct("!HHIH")
+        with parser.restrict_to(rdlen):
+            rdata = dns.rdata.from_wire_parser(rclass, rtype, parser)
+        records.setdefault((owner, rtype), []).append(rdata)
+    return records

@@ -1,0 +1,135 @@
+"""Auditing one domain or many: runs the checks concurrently over one shared resolver."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Iterable, Iterator
+from typing import Any
+
+from mailaudit.catalogue import Catalogue
+from mailaudit.checks import Check, Collector
+from mailaudit.context import AuditContext, RunState
+from mailaudit.dnscore.resolver import Resolver, run_sync
+from mailaudit.domains import DomainInput, normalize
+from mailaudit.errors import LookupFailed
+from mailaudit.model import CheckResult, DomainReport, Status
+from mailaudit.options import AuditOptions
+from mailaudit.registry import CHECKS
+
+
+class Auditor:
+    """One run: a resolver, a catalogue and run-wide state shared by every domain audited."""
+
+    def __init__(
+        self,
+        resolver: Resolver | None = None,
+        options: AuditOptions | None = None,
+        catalogue: Catalogue | None = None,
+        checks: Iterable[Check] = CHECKS,
+    ) -> None:
+        self.resolver = resolver or Resolver()
+        self.options = options or AuditOptions()
+        self.catalogue = catalogue or Catalogue.load()
+        self.checks = tuple(c for c in checks if self.options.runs(c.id))
+        self.run_state = RunState()
+
+    async def audit(self, domain: str | DomainInput) -> DomainReport:
+        given = domain if isinstance(domain, DomainInput) else normalize(domain)
+        ctx = AuditContext(given.domain, self.resolver, self.options, self.catalogue, self.run_state)
+        results = await asyncio.gather(*(_run_check(check, ctx) for check in self.checks))
+        notes = (given.note,) if given.note else ()
+        return DomainReport(given.domain, tuple(results), given.given, notes)
+
+    async def audit_many(
+        self, domains: Iterable[str | DomainInput], concurrency: int = 64
+    ) -> AsyncGenerator[DomainReport, None]:
+        """Yield each report as it finishes; at most ``concurrency`` domains in progress."""
+        source = iter(domains)
+        pending: set[asyncio.Task[DomainReport]] = set()
+
+        def refill() -> None:
+            while len(pending) < concurrency:
+                item = next(source, None)
+                if item is None:
+                    return
+                pending.add(asyncio.ensure_future(self.audit(item)))
+
+        refill()
+        try:
+            while pending:
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    pending.discard(task)
+                refill()
+                for task in done:
+                    yield task.result()
+        finally:  # the consumer stopped early: do not leave audits running
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _run_check(check: Check, ctx: AuditContext) -> CheckResult:
+    out = Collector(check.id, ctx)
+    try:
+        await check.run(ctx, out)
+    except LookupFailed as err:
+        out.failed(str(err))
+    except Exception as err:  # a bug must not take the whole batch down; say so plainly
+        out.failed(f"internal error in the {check.id} check: {type(err).__name__}: {err}")
+    result = out.result()
+    if result.status is Status.ERROR and not result.error:
+        return CheckResult(result.id, result.status, result.findings, "could not complete", result.data, result.notes)
+    return result
+
+
+def _auditor(resolver: Resolver | None, options: AuditOptions | None, **kw: Any) -> Auditor:
+    if kw:
+        options = AuditOptions(**{**_fields(options or AuditOptions()), **kw})
+    return Auditor(resolver, options)
+
+
+def _fields(options: AuditOptions) -> dict[str, Any]:
+    return {name: getattr(options, name) for name in AuditOptions.__slots__}
+
+
+async def audit_async(
+    domain: str, *, resolver: Resolver | None = None, options: AuditOptions | None = None, **kw: Any
+) -> DomainReport:
+    """Audit one domain. Keyword options are AuditOptions fields (e.g. ``dkim_selectors=``)."""
+    return await _auditor(resolver, options, **kw).audit(domain)
+
+
+def audit(
+    domain: str, *, resolver: Resolver | None = None, options: AuditOptions | None = None, **kw: Any
+) -> DomainReport:
+    """Synchronous ``audit_async``: for scripts. Returns a typed report; prints nothing."""
+    return run_sync(lambda: audit_async(domain, resolver=resolver, options=options, **kw))
+
+
+def audit_many(
+    domains: Iterable[str],
+    *,
+    resolver: Resolver | None = None,
+    options: AuditOptions | None = None,
+    concurrency: int = 64,
+    **kw: Any,
+) -> Iterator[DomainReport]:
+    """Audit many domains concurrently over one resolver, yielding each report as it finishes.
+
+    A synchronous generator driving its own event loop; from async code use
+    ``Auditor.audit_many``.
+    """
+    auditor = _auditor(resolver, options, **kw)
+    stream = auditor.audit_many(domains, concurrency)
+    loop = asyncio.new_event_loop()
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(anext(stream))
+            except StopAsyncIteration:
+                return
+    finally:
+        loop.run_until_complete(stream.aclose())
+        loop.close()

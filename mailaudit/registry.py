@@ -1,0 +1,29 @@
+"""The one registry of checks, in report order.
+
+Everything that needs the list of checks derives from ``CHECKS``: the engine (what runs),
+``AuditOptions`` validation, the UI labels (each check's catalogue), the finding-catalogue docs,
+the fix plan's phases and the tests. Adding a check is one new package with a ``check.py``
+exposing ``CHECK`` and one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from mailaudit.checks.base import Check
+from mailaudit.dkim.check import CHECK as DKIM
+from mailaudit.dmarc.check import CHECK as DMARC
+from mailaudit.dnsbl.check import CHECK as DNSBL
+from mailaudit.mx.check import CHECK as MX
+from mailaudit.spf.check import CHECK as SPF
+
+CHECKS: tuple[Check, ...] = (MX, SPF, DMARC, DKIM, DNSBL)
+CHECK_IDS: tuple[str, ...] = tuple(c.id for c in CHECKS)
+BY_ID: Mapping[str, Check] = MappingProxyType({c.id: c for c in CHECKS})
+
+
+def check_of_finding(finding_id: str) -> Check | None:
+    """The registered check whose findings carry this id (by the id's first label)."""
+    head = finding_id.split(".", 1)[0]
+    return next((c for c in CHECKS if head in c.prefixes), None)

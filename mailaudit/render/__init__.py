@@ -1,0 +1,46 @@
+"""Renderers: pure functions from reports to text. None of them does I/O or DNS.
+
+``render(fmt, reports, ...)`` is the one entry point the CLI uses; ``jsonl`` is streamed by the
+caller one report at a time with ``render_jsonl_line``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mailaudit.errors import InputError
+from mailaudit.model import DomainReport, Severity
+
+FORMATS = ("table", "json", "jsonl", "html", "junit", "markdown")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    fail_on: Severity | None = Severity.HIGH
+    lang: str = "en"
+
+
+def render(fmt: str, reports: Sequence[DomainReport], options: RenderOptions | None = None) -> str:
+    options = options or RenderOptions()
+    if fmt == "table":
+        from mailaudit.render.table import render_table
+
+        return render_table(reports)
+    if fmt == "json":
+        from mailaudit.render.jsonout import render_json
+
+        return render_json(reports)
+    if fmt == "jsonl":
+        from mailaudit.render.jsonout import render_jsonl_line
+
+        return "".join(render_jsonl_line(r) for r in reports)
+    if fmt in ("html", "junit", "markdown"):
+        try:
+            module = importlib.import_module(f"{__name__}.{fmt}")
+        except ModuleNotFoundError:
+            raise InputError(f"--format {fmt} is not available in this build") from None
+        text: str = module.render(reports, options)
+        return text
+    raise InputError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")

@@ -1,1 +1,0 @@
-"""Pure parsers for DNS record formats (no I/O)."""
