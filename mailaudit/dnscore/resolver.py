@@ -30,11 +30,13 @@ import dns.resolver
 from mailaudit.dnscore.answer import Answer, Outcome, failure
 from mailaudit.dnscore.dnspython_transport import LiveSource
 from mailaudit.dnscore.nameservers import parse_nameserver as parse_nameserver
-from mailaudit.dnscore.transport import Do53Source, Transport
+from mailaudit.dnscore.transport import Do53Source, SignedTransport, Transport
 from mailaudit.dnscore.zonefile import ZoneSet
+from mailaudit.dnssec.model import Fetched, fetch_failure
 from mailaudit.errors import InputError
 
 T = TypeVar("T")
+R = TypeVar("R")
 NOT_VERIFIABLE = "not verifiable offline (outside the --zone files)"
 DEFAULT_TIMEOUT = 3.0
 QuestionKey = tuple[dns.name.Name, int]
@@ -84,6 +86,8 @@ class Resolver:
         self._cache: collections.OrderedDict[QuestionKey, Answer] = collections.OrderedDict()
         self._cache_size = cache_size
         self._inflight: dict[QuestionKey, asyncio.Future[Answer]] = {}
+        self._signed: collections.OrderedDict[QuestionKey, Fetched] = collections.OrderedDict()
+        self._signed_inflight: dict[QuestionKey, asyncio.Future[Fetched]] = {}
         self._max_in_flight = max_in_flight
         self._gate: asyncio.Semaphore | None = None
         self._gate_loop: asyncio.AbstractEventLoop | None = None
@@ -94,29 +98,63 @@ class Resolver:
         """Ask one question; never raises for DNS trouble (the Answer says what happened)."""
         qname = _as_name(name)
         qtype = dns.rdatatype.RdataType.make(rdtype)
+        return await self._once(self._cache, self._inflight, (qname, int(qtype)), lambda: self._resolve(qname, qtype))
+
+    async def query_signed(self, name: str | dns.name.Name, rdtype: str | int) -> Fetched:
+        """Ask with the DNSSEC OK bit: the whole response, RRSIGs kept with their RRsets (the
+        DNSSEC validator's ``fetch``). Cached and de-duplicated like ``query``, in its own cache.
+        ``--zone`` files and ``--offline`` cannot prove signatures: their names are failures."""
+        qname = _as_name(name)
+        qtype = dns.rdatatype.RdataType.make(rdtype)
         key = (qname, int(qtype))
-        cached = self._cache.get(key)
+        return await self._once(self._signed, self._signed_inflight, key, lambda: self._resolve_signed(qname, qtype))
+
+    async def _once(
+        self,
+        cache: collections.OrderedDict[QuestionKey, R],
+        inflight: dict[QuestionKey, asyncio.Future[R]],
+        key: QuestionKey,
+        resolve: Callable[[], Awaitable[R]],
+    ) -> R:
+        """One question answered once: from the cache, by joining the same question in flight, or asked."""
+        cached = cache.get(key)
         if cached is not None:
-            self._cache.move_to_end(key)
+            cache.move_to_end(key)
             self.stats.cache_hits += 1
             return cached
-        pending = self._inflight.get(key)
+        pending = inflight.get(key)
         if pending is not None:
             self.stats.joined += 1
             return await asyncio.shield(pending)
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        inflight[key] = future
         try:
-            answer = await self._resolve(qname, qtype)
+            answer = await resolve()
         except BaseException as err:  # cancelled: let joiners retry rather than hang
-            self._inflight.pop(key, None)
+            inflight.pop(key, None)
             future.set_exception(err if isinstance(err, Exception) else asyncio.CancelledError())
             future.exception()  # mark retrieved
             raise
-        self._inflight.pop(key, None)
-        self._remember(key, answer)
+        inflight.pop(key, None)
+        cache[key] = answer
+        if len(cache) > self._cache_size:
+            cache.popitem(last=False)
         future.set_result(answer)
         return answer
+
+    async def _resolve_signed(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Fetched:
+        if self.zones and self.zones.covers(name):
+            return fetch_failure(name, rdtype, "answered from a --zone file: signatures not verifiable")
+        if self._live is None:
+            return fetch_failure(name, rdtype, NOT_VERIFIABLE)
+        if not isinstance(self._live, SignedTransport):
+            return fetch_failure(name, rdtype, "this DNS transport cannot ask for DNSSEC records")
+        async with self._semaphore():
+            self.stats.sent += 1
+            fetched = await self._live.lookup_signed(name, rdtype)
+        if fetched.error is not None:
+            self.stats.failures += 1
+        return fetched
 
     async def _resolve(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         found = self.zones.lookup(name, rdtype) if self.zones else None
@@ -141,11 +179,6 @@ class Resolver:
         if self._gate is None or self._gate_loop is not loop:
             self._gate, self._gate_loop = asyncio.Semaphore(self._max_in_flight), loop
         return self._gate
-
-    def _remember(self, key: QuestionKey, answer: Answer) -> None:
-        self._cache[key] = answer
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
 
     # -- sync facade ------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+
 from mailaudit.dane import from_text, match, match_detail
 
 from .certs import NOW, issue, make_chain

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dns.name
 import pytest
+
 from mailaudit.dane import TLSAError, TLSARecord, assess, from_text, tlsa_name
 
 from .certs import issue

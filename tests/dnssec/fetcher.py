@@ -10,6 +10,7 @@ import dns.exception
 import dns.message
 import dns.name
 import dns.rdatatype
+
 from mailaudit.dnssec.model import Fetched, fetch_failure, fetched_from_message
 
 

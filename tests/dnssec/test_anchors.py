@@ -8,6 +8,7 @@ import pathlib
 import dns.name
 import dns.rdatatype
 import pytest
+
 from mailaudit.dnssec.anchors import TrustAnchorError, load_anchors, root_anchors
 from mailaudit.dnssec.model import Status
 from mailaudit.dnssec.validator import Validator

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import dns.name
 import dns.rdatatype
+
 from mailaudit.dnssec.anchors import parse_anchors
 from mailaudit.dnssec.model import Status, Verdict
 from mailaudit.dnssec.validator import Validator
