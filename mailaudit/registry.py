@@ -12,13 +12,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from mailaudit.checks.base import Check
+from mailaudit.dane.check import CHECK as DANE
 from mailaudit.dkim.check import CHECK as DKIM
 from mailaudit.dmarc.check import CHECK as DMARC
 from mailaudit.dnsbl.check import CHECK as DNSBL
+from mailaudit.dnssec.check import CHECK as DNSSEC
 from mailaudit.mx.check import CHECK as MX
 from mailaudit.spf.check import CHECK as SPF
 
-CHECKS: tuple[Check, ...] = (MX, SPF, DMARC, DKIM, DNSBL)
+CHECKS: tuple[Check, ...] = (MX, SPF, DMARC, DKIM, DNSBL, DNSSEC, DANE)
 CHECK_IDS: tuple[str, ...] = tuple(c.id for c in CHECKS)
 BY_ID: Mapping[str, Check] = MappingProxyType({c.id: c for c in CHECKS})
 

@@ -16,6 +16,7 @@ from mailaudit.catalogue import LANGUAGES, Catalogue
 from mailaudit.checks.base import Collector
 from mailaudit.context import AuditContext
 from mailaudit.dnscore.resolver import DEFAULT_TIMEOUT, Resolver, parse_nameserver
+from mailaudit.dnssec.anchors import load_anchors
 from mailaudit.errors import InputError
 from mailaudit.model import Severity
 from mailaudit.options import AuditOptions
@@ -125,6 +126,8 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
         value = params.get(option)
         if value is not None and not pathlib.Path(value).is_file():
             raise InputError(f"--{option.replace('_', '-')} {value}: no such file")
+    if params.get("trust_anchor"):
+        load_anchors(params["trust_anchor"])  # a broken anchor file is a usage error (exit 2) before any work
     fail_on = None if params.get("fail_on", "high") == "never" else Severity(params.get("fail_on", "high"))
     zones = tuple(z.strip().rstrip(".").lower() for z in params["dnsbl_zones"]) or None
     return dataclasses.replace(

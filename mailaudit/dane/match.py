@@ -152,3 +152,8 @@ def names_host(cert: x509.Certificate, hostname: str) -> bool:
         if pattern.startswith("*.") and "." in host and host.split(".", 1)[1] == pattern[2:]:
             return True
     return False
+
+
+MISMATCH_FINDING = "dane.tlsa.mismatch"
+"""The finding id the SMTP probe emits (subject ``_25._tcp.<host>``, params ``host``) when a
+secure, usable TLSA RRset does not :func:`match` the chain the host presented."""

@@ -19,6 +19,8 @@ import dns.rdtypes.ANY.DNSKEY
 import dns.rdtypes.ANY.DS
 import dns.zone
 
+from mailaudit.errors import InputError
+
 MAX_FILE = 1 << 20  # a trust-anchor file is a few lines; refuse anything huge
 ROOT_ANCHORS_TEXT = """\
 . IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D
@@ -28,8 +30,8 @@ ZONE_FLAG = 0x0100
 REVOKE_FLAG = 0x0080
 
 
-class TrustAnchorError(ValueError):
-    """A trust-anchor file that cannot be used; the message is one line for the user."""
+class TrustAnchorError(InputError):
+    """A trust-anchor file that cannot be used; the message is one line for the user (exit 2)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -183,7 +183,8 @@ class Validator:
         if not keys:
             tags = ", ".join(str(dns.dnssec.key_id(key)) for key in _dnskeys(found.rrset))
             wanted = ", ".join(str(tag) for tag in ds_tags) or "the trust anchor"
-            return state.fail(Status.BOGUS, _problem("ds.mismatch", zone, ds=wanted, dnskeys=tags))
+            proposed = " | ".join(self._proposed_ds(zone, found))
+            return state.fail(Status.BOGUS, _problem("ds.mismatch", zone, ds=wanted, dnskeys=tags, proposed=proposed))
         signing = dns.rrset.from_rdata_list(zone, found.rrset.ttl, keys)
         problem, notes = self._verify(found, replace(state, keys=signing))
         if problem is not None:
@@ -196,6 +197,18 @@ class Validator:
         return replace(
             state, keys=found.rrset, chain=(*state.chain, _text(zone)), notes=(*state.notes, *notes, *deprecated)
         )
+
+    def _proposed_ds(self, zone: dns.name.Name, found: Signed) -> list[str]:
+        """DS records (SHA-256) for the zone's key-signing keys that do sign its DNSKEY RRset:
+        what the parent should publish so the chain validates again (never a key that signs nothing)."""
+        out: list[str] = []
+        for key in _dnskeys(found.rrset):
+            if not key.flags & 0x0001 or not algorithms.usable(key.algorithm):  # SEP bit: a KSK
+                continue
+            alone = ZoneState(zone, Status.SECURE, keys=dns.rrset.from_rdata_list(zone, found.rrset.ttl, [key]))
+            if self._verify(found, alone)[0] is None:
+                out.append(dns.dnssec.make_ds(zone, key, DSDigest.SHA256).to_text())
+        return out
 
     # -- signatures and denials ------------------------------------------------------------
 
@@ -263,11 +276,13 @@ class Validator:
 
     async def _validate(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, depth: int) -> Verdict:
         zone = await self._memo(name)
-        if zone.status is not Status.SECURE or zone.absent:
+        if zone.status in (Status.BOGUS, Status.INDETERMINATE) or zone.absent:
             return _verdict(name, rdtype, zone)
         fetched = await self.fetch(name, rdtype)
         if fetched.error is not None:
             return _verdict(name, rdtype, zone.fail(Status.INDETERMINATE, _failed(fetched)))
+        if zone.status is Status.INSECURE:  # nothing to verify, but the records are still reported
+            return _verdict(name, rdtype, zone, fetched.find(name, rdtype))
         found = fetched.find(name, rdtype)
         alias = None if found is not None or rdtype == dns.rdatatype.CNAME else fetched.find(name, dns.rdatatype.CNAME)
         item = found or alias

@@ -84,6 +84,15 @@ def mail_zone(origin: str, tlsa: str | None = None) -> str:
 
 
 TLSA_311 = "3 1 1 " + "ab" * 32
+TLSA_OTHER = "3 1 1 " + "cd" * 32
+TLSA_PKIX = "1 1 1 " + "ab" * 32
+DANE_ZONE = (
+    soa("dane.test.") + "ns.dane.test. A 192.0.2.53\n"
+    "dane.test. MX 10 mx.dane.test.\ndane.test. MX 20 mx2.dane.test.\ndane.test. MX 30 mx3.unsigned.test.\n"
+    "mx.dane.test. A 192.0.2.31\nmx2.dane.test. A 192.0.2.32\n"
+    f"_25._tcp.mx.dane.test. TLSA {TLSA_PKIX}\n"
+    f"_25._tcp.mx2.dane.test. TLSA {TLSA_311}\n_25._tcp.mx2.dane.test. TLSA {TLSA_OTHER}\n"
+)
 
 
 @dataclass
@@ -150,7 +159,14 @@ def build_world(now: float | None = None) -> World:
     )
     world.zones.append(unsigned(mail_zone("legacy.n3.test."), "legacy.n3.test."))
     delegate("n3.test.", ds_text("n3.test.", n3_key))
-    world.zones.append(unsigned(mail_zone("unsigned.test."), "unsigned.test."))
+    unsigned_text = mail_zone("unsigned.test.", TLSA_311) + "mx3.unsigned.test. A 192.0.2.26\n"
+    unsigned_text += f"_25._tcp.mx3.unsigned.test. TLSA {TLSA_311}\n"
+    world.zones.append(unsigned(unsigned_text, "unsigned.test."))
+    dane = world.child("dane.test.", DANE_ZONE)
+    delegate("dane.test.", ds_text("dane.test.", dane))
+    badtlsa = world.child("badtlsa.test.", mail_zone("badtlsa.test.", TLSA_311))
+    delegate("badtlsa.test.", ds_text("badtlsa.test.", badtlsa))
+    _tamper(world.zones[-1], "_25._tcp.mx.badtlsa.test.", "TLSA", "3 1 1 " + "ef" * 32)
     delegate("unsigned.test.", None)
     world.zones.append(unsigned(mail_zone("md5.test."), "md5.test."))
     delegate("md5.test.", "12345 1 2 " + "cd" * 32)  # RSAMD5: validators must treat the zone as unsigned
@@ -160,16 +176,18 @@ def build_world(now: float | None = None) -> World:
     inception, expiration = world.window()
     world.zones.append(sign(root_text, ".", [root_key], inception=inception, expiration=expiration))
     world.keys["."] = root_key
+    world.zones.append(unsigned(soa("in-addr.arpa."), "in-addr.arpa."))  # PTR questions of the MX check: NXDOMAIN
     world.anchor_text = f". IN DS {ds_text('.', root_key)}\n"
     return world
 
 
-def _tamper(zone: dns.zone.Zone, origin: str) -> None:
-    """Change the MX after signing: its RRSIG no longer verifies."""
+def _tamper(zone: dns.zone.Zone, owner: str, rdtype: str = "MX", value: str | None = None) -> None:
+    """Change a record set after signing: its RRSIG no longer verifies."""
     with zone.writer() as txn:
-        name = dns.name.from_text(origin)
-        txn.delete(name, dns.rdatatype.MX)
-        txn.add(name, 300, dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.MX, f"20 evil.{origin}"))
+        name = dns.name.from_text(owner)
+        kind = dns.rdatatype.from_text(rdtype)
+        txn.delete(name, kind)
+        txn.add(name, 300, dns.rdata.from_text(dns.rdataclass.IN, kind, value or f"20 evil.{owner}"))
 
 
 def sign_nsec3(text: str, origin: str, key: Key, *, inception: float, expiration: float) -> dns.zone.Zone:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import dns.dnssec
 import dns.name
 import dns.rdatatype
 
@@ -90,6 +91,8 @@ def test_ds_matching_no_dnskey_is_bogus_with_both_key_tags(signed_server: Serve,
     problem = verdict.problems[0]
     assert problem.param("dnskeys") == str(world.keys["mismatch.test."].tag)
     assert problem.param("ds") != problem.param("dnskeys")
+    key = world.keys["mismatch.test."]
+    assert problem.param("proposed") == dns.dnssec.make_ds("mismatch.test.", key.dnskey, "SHA256").to_text()
 
 
 def test_changed_record_after_signing_is_bogus(signed_server: Serve, world: World) -> None:

@@ -1,0 +1,110 @@
+"""DANE check: TLSA records at ``_25._tcp.<mx>`` for each MX host (RFC 7672).
+
+DANE counts only when the MX RRset, the host's addresses and the TLSA RRset are all
+DNSSEC-secure. Records are judged for SMTP (DANE-TA/DANE-EE only, digest sizes, rollover);
+whether they match the certificate the host presents is the SMTP probe's job (``--smtp``:
+``mailaudit.dane.match.match``); without it this check says the match is unverified.
+"""
+
+from __future__ import annotations
+
+from mailaudit.checks.base import Check, Collector
+from mailaudit.context import AuditContext
+from mailaudit.dane.tlsa import TLSAError, TLSARecord, assess, from_text, tlsa_name
+from mailaudit.dnssec.anchors import TrustAnchorError
+from mailaudit.dnssec.explain import indeterminate_text
+from mailaudit.dnssec.model import Status, Verdict
+from mailaudit.facts.dnssec import DnssecFacts, HostDnssec, dnssec_facts, not_verifiable
+from mailaudit.facts.mx import mx_facts
+
+PROBLEM_WORDS = ("usage.pkix", "usage.unknown", "selector.unknown", "mtype.unknown", "data.length", "data.unparseable")
+
+
+async def run(ctx: AuditContext, out: Collector) -> None:
+    if not_verifiable(ctx):
+        out.skip(ctx.catalogue.words("dnssec").get("skipped_offline", "no signatures in --zone/--offline answers"))
+        return
+    mx = await mx_facts(ctx)
+    if not mx.answer.ok:
+        out.failed(mx.answer)
+        return
+    out.data["hosts"] = []
+    if not mx.hosts:
+        return
+    try:
+        facts = await dnssec_facts(ctx)
+    except TrustAnchorError as err:
+        out.failed(str(err))
+        return
+    for host in facts.hosts:
+        await _host(ctx, out, facts, host)
+
+
+async def _host(ctx: AuditContext, out: Collector, facts: DnssecFacts, host: HostDnssec) -> None:
+    name = tlsa_name(host.host + ".")
+    records: list[TLSARecord] = []
+    for text in host.tlsa.records:  # fetched with the validation: no second TLSA question
+        try:
+            records.append(from_text(text))
+        except TLSAError:
+            continue
+    entry: dict[str, object] = {"host": host.host, "tlsa": [r.to_text() for r in records],
+                                "status": host.tlsa.status.value, "usable": 0}
+    hosts = out.data["hosts"]
+    assert isinstance(hosts, list)
+    hosts.append(entry)
+    subject = name.to_text(omit_final_dot=True)
+    evidence = [f"{name.to_text()} TLSA {r.to_text()}" for r in records] or [f"{name.to_text()} TLSA: none"]
+    if host.tlsa.status is Status.BOGUS:
+        out.add("dane.tlsa.bogus", subject, evidence=[*evidence, *_why(host.tlsa)], host=host.host)
+        return
+    if not records:
+        return  # no DANE for this host (a proven or an unsigned absence)
+    if host.tlsa.status is Status.INDETERMINATE:
+        out.failed(indeterminate_text(ctx.catalogue.words("dnssec"), subject, host.tlsa))
+        return
+    weak = _weakest(facts.mx, host)
+    if weak is not None:
+        variant, verdict = weak
+        out.add("dane.tlsa.unsigned", subject, variant=variant, evidence=[*evidence, *_why(verdict)],
+                host=host.host, insecure_at=(verdict.insecure_at or verdict.name).rstrip("."))
+        return
+    _judge_records(ctx, out, subject, host.host, records, entry)
+
+
+def _weakest(mx: Verdict, host: HostDnssec) -> tuple[str, Verdict] | None:
+    """Which lookup DANE senders could not trust: the TLSA RRset, the MX RRset or the address."""
+    for variant, verdict in (("default", host.tlsa), ("mx", mx), ("address", host.address)):
+        if verdict.status is not Status.SECURE:
+            return variant, verdict
+    return None
+
+
+def _judge_records(ctx: AuditContext, out: Collector, subject: str, host: str, records: list[TLSARecord],
+                   entry: dict[str, object]) -> None:
+    judged = assess(records)
+    entry["usable"] = len(judged.usable)
+    words = ctx.catalogue.words("dane")
+    for text, problems in judged.unusable:
+        why = "; ".join(words.get(p, p) for p in problems)
+        out.add("dane.tlsa.unusable", subject, variant="default" if judged.any_usable else "none_usable",
+                evidence=[f"{subject}. TLSA {text}"], host=host, record=text, problems=why)
+    if judged.single_ee:
+        out.add("dane.tlsa.rollover", subject, evidence=[f"{subject}. TLSA {judged.usable[0].to_text()}"], host=host)
+    if judged.any_usable and not ctx.options.smtp:
+        out.add("dane.unverified", subject, evidence=[f"{subject}. TLSA {r.to_text()}" for r in judged.usable],
+                host=host)
+
+
+def _why(verdict: Verdict) -> list[str]:
+    return [f"{p.zone} {p.code}" for p in verdict.problems]
+
+
+CHECK = Check(
+    "dane",
+    "DANE: TLSA records for the MX hosts (RFC 7672), only meaningful when DNSSEC-secure",
+    run,
+    needs=("mx", "dnssec"),
+    reads=("trust_anchor", "smtp"),
+    phase="transport",
+)
