@@ -162,6 +162,6 @@ def test_cli_bad_trust_anchor_is_one_line_exit_2(signed_server: Serve, tmp_path:
 
 
 def test_cli_indonesian(signed_server: Serve, anchor: pathlib.Path) -> None:
-    code, data = cli_json(signed_server(), "expired.test", "--trust-anchor", str(anchor), "--lang", "id")
+    _, data = cli_json(signed_server(), "expired.test", "--trust-anchor", str(anchor), "--lang", "id")
     bogus = next(f for f in data["reports"][0]["findings"] if f["id"] == "dnssec.bogus")
     assert bogus["title"] == "Validasi DNSSEC gagal (bogus)" and "kedaluwarsa" in bogus["detail"]
