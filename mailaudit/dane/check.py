@@ -58,11 +58,11 @@ async def _host(ctx: AuditContext, out: Collector, facts: DnssecFacts, host: Hos
     if host.tlsa.status is Status.BOGUS:
         out.add("dane.tlsa.bogus", subject, evidence=[*evidence, *_why(host.tlsa)], host=host.host)
         return
-    if not records:
-        return  # no DANE for this host (a proven or an unsigned absence)
-    if host.tlsa.status is Status.INDETERMINATE:
+    if host.tlsa.status is Status.INDETERMINATE:  # the records (or their absence) are unknown: never "no DANE"
         out.failed(indeterminate_text(ctx.catalogue.words("dnssec"), subject, host.tlsa))
         return
+    if not records:
+        return  # no DANE for this host (a proven or an unsigned absence)
     weak = _weakest(facts.mx, host)
     if weak is not None:
         variant, verdict = weak
