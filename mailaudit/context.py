@@ -31,7 +31,33 @@ class RunState:
     limit: int = 10_000
 
 
-class AuditContext:
+class RunContext:
+    """What one run shares: the resolver, the options, the catalogue and run-wide facts
+    (``shared``). Lookups that are about no particular domain (``mailaudit blocklist IP``) run
+    in a RunContext; a domain's audit in an ``AuditContext``."""
+
+    def __init__(
+        self, resolver: Resolver, options: AuditOptions, catalogue: Catalogue, run: RunState | None = None
+    ) -> None:
+        self.resolver = resolver
+        self.options = options
+        self.catalogue = catalogue
+        self.run = run or RunState()
+
+    @property
+    def subject_default(self) -> str | None:
+        """The subject of a finding that names none (the audited domain), if any."""
+        return None
+
+    async def query(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
+        return await self.resolver.query(name, rdtype)
+
+    async def shared(self, key: object, make: Callable[[], Awaitable[T]]) -> T:
+        """Compute a per-run fact once (shared by every domain of a batch)."""
+        return await _memoised(self.run.memo, key, make, self.run.limit)
+
+
+class AuditContext(RunContext):
     """One domain's audit: its name, the shared resolver, the options, memoised facts."""
 
     def __init__(
@@ -42,24 +68,18 @@ class AuditContext:
         catalogue: Catalogue,
         run: RunState | None = None,
     ) -> None:
+        super().__init__(resolver, options, catalogue, run)
         self.domain = domain  # A-label, no trailing dot
         self.name = dns.name.from_text(domain)
-        self.resolver = resolver
-        self.options = options
-        self.catalogue = catalogue
-        self.run = run or RunState()
         self._memo: dict[object, asyncio.Future[Any]] = {}
 
-    async def query(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
-        return await self.resolver.query(name, rdtype)
+    @property
+    def subject_default(self) -> str | None:
+        return self.domain
 
     async def fact(self, key: object, make: Callable[[], Awaitable[T]]) -> T:
         """Compute a per-domain fact once, however many checks ask for it concurrently."""
         return await _memoised(self._memo, key, make)
-
-    async def shared(self, key: object, make: Callable[[], Awaitable[T]]) -> T:
-        """Compute a per-run fact once (shared by every domain of a batch)."""
-        return await _memoised(self.run.memo, key, make, self.run.limit)
 
 
 async def _memoised(

@@ -6,12 +6,12 @@ import asyncio
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from typing import Any
 
-from mailaudit.catalogue import Catalogue
+from mailaudit.catalogue import BASE_LANGUAGE, Catalogue
 from mailaudit.checks import Check, Collector
-from mailaudit.context import AuditContext, RunState
+from mailaudit.context import AuditContext, RunContext, RunState
 from mailaudit.dnscore.resolver import Resolver, run_sync
 from mailaudit.domains import DomainInput, normalize
-from mailaudit.errors import LookupFailed
+from mailaudit.errors import InputError, LookupFailed
 from mailaudit.model import CheckResult, DomainReport, Status
 from mailaudit.options import AuditOptions
 from mailaudit.registry import CHECKS
@@ -34,11 +34,21 @@ class Auditor:
         self.run_state = RunState()
 
     async def audit(self, domain: str | DomainInput) -> DomainReport:
+        report, _ = await self.audit_in_context(domain)
+        return report
+
+    async def audit_in_context(self, domain: str | DomainInput) -> tuple[DomainReport, AuditContext]:
+        """The report and the context it was made in: its memoised facts (the SPF tree, the MX
+        hosts) can be read afterwards without asking DNS again."""
         given = domain if isinstance(domain, DomainInput) else normalize(domain)
         ctx = AuditContext(given.domain, self.resolver, self.options, self.catalogue, self.run_state)
         results = await asyncio.gather(*(_run_check(check, ctx) for check in self.checks))
         notes = (given.note,) if given.note else ()
-        return DomainReport(given.domain, tuple(results), given.given, notes)
+        return DomainReport(given.domain, tuple(results), given.given, notes), ctx
+
+    def run_context(self) -> RunContext:
+        """A context for lookups about no particular domain, sharing this run's caches."""
+        return RunContext(self.resolver, self.options, self.catalogue, self.run_state)
 
     async def audit_many(
         self, domains: Iterable[str | DomainInput], concurrency: int = 64
@@ -84,10 +94,39 @@ async def _run_check(check: Check, ctx: AuditContext) -> CheckResult:
     return result
 
 
+_RESOLVER_KEYWORDS = ("nameservers", "port", "timeout", "retries", "zones", "offline")
+
+
 def _auditor(resolver: Resolver | None, options: AuditOptions | None, **kw: Any) -> Auditor:
+    """An Auditor from the keyword form of the API: the CLI's options by their names.
+
+    ``nameservers``, ``port``, ``timeout``, ``retries``, ``zones`` and ``offline`` build the resolver
+    (not with ``resolver=``), ``lang`` picks the catalogue, everything else is an AuditOptions field.
+    """
+    dns_kw = {k: kw.pop(k) for k in _RESOLVER_KEYWORDS if k in kw}
+    lang = kw.pop("lang", BASE_LANGUAGE)
+    if dns_kw:
+        if resolver is not None:
+            raise InputError(f"give either resolver= or {', '.join(dns_kw)}, not both")
+        resolver = Resolver(dns_kw.pop("nameservers", None), **dns_kw)
+    unknown = sorted(set(kw) - set(AuditOptions.__slots__))
+    if unknown:
+        raise InputError(f"unknown audit option(s): {', '.join(unknown)}")
     if kw:
-        options = AuditOptions(**{**_fields(options or AuditOptions()), **kw})
-    return Auditor(resolver, options)
+        options = AuditOptions(**{**_fields(options or AuditOptions()), **_tuples(kw)})
+    return Auditor(resolver, options, Catalogue.load(lang))
+
+
+def _tuples(kw: dict[str, Any]) -> dict[str, Any]:
+    """Lists given for tuple fields (``dkim_selectors=["s1"]``) become tuples; a bare string is one item."""
+    out = dict(kw)
+    for key in ("dkim_selectors", "sending_ips", "dnsbl_zones", "checks"):
+        value = out.get(key)
+        if isinstance(value, str):
+            out[key] = (value,)
+        elif value is not None and not isinstance(value, tuple):
+            out[key] = tuple(value)
+    return out
 
 
 def _fields(options: AuditOptions) -> dict[str, Any]:

@@ -29,6 +29,12 @@ _RANKS = MappingProxyType(
 )
 
 
+PENALTY = MappingProxyType(
+    {Severity.CRITICAL: 40, Severity.HIGH: 20, Severity.MEDIUM: 8, Severity.LOW: 2, Severity.INFO: 0}
+)
+LETTERS = ((90, "A"), (75, "B"), (55, "C"), (30, "D"), (0, "F"))
+
+
 class Status(enum.StrEnum):
     PASS = "pass"
     WARN = "warn"
@@ -87,6 +93,8 @@ class CheckResult:
     data: tuple[tuple[str, object], ...] = field(default=(), compare=False)
     # what the check could not verify but did not need to fail for (e.g. offline reverse DNS)
     notes: tuple[str, ...] = ()
+    # every failure of a check that could not complete, one per line (``error`` joins the first five)
+    errors: tuple[str, ...] = field(default=(), compare=False)
 
     def datum(self, key: str, default: object = None) -> object:
         for k, v in self.data:
@@ -104,7 +112,32 @@ class DomainReport:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        return tuple(f for c in self.checks for f in c.findings)
+        """Every check's findings, worst first (then by id and subject)."""
+        found = (f for c in self.checks for f in c.findings)
+        return tuple(sorted(found, key=lambda f: (-f.severity.rank, f.id, f.subject)))
+
+    @property
+    def score(self) -> int:
+        """100 minus 40 per critical, 20 per high, 8 per medium and 2 per low finding, at least 0."""
+        return max(0, 100 - sum(PENALTY[f.severity] for f in self.findings))
+
+    @property
+    def grade(self) -> str:
+        """A at 90+, B at 75+, C at 55+, D at 30+, else F; a critical finding caps it at F, a high
+        one at C (docs/reports.md). Only what could be checked counts: see ``complete``."""
+        score = self.score
+        letter = next(mark for floor, mark in LETTERS if score >= floor)
+        worst = max((f.severity.rank for f in self.findings), default=0)
+        if worst >= Severity.CRITICAL.rank:
+            return "F"
+        if worst >= Severity.HIGH.rank and letter in ("A", "B"):
+            return "C"
+        return letter
+
+    @property
+    def complete(self) -> bool:
+        """False when a check could not complete: the grade then counts only what was seen."""
+        return not self.errors
 
     def check(self, check_id: str) -> CheckResult | None:
         return next((c for c in self.checks if c.id == check_id), None)

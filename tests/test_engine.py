@@ -38,3 +38,30 @@ def test_audit_many_streams_every_domain(dns_server):
 def test_skipped_checks_are_not_run(dns_server):
     report = audit("good.mx.test", resolver=resolver_for(dns_server("mx")), options=MX_ONLY)
     assert [c.id for c in report.checks] == ["mx"]
+
+
+def test_keyword_api_takes_the_cli_options_and_reports_grade_and_score():
+    """The contract: audit() takes nameservers/timeout/zones/offline/lang/... as keywords, and a
+    report has .grade and .score with findings worst first."""
+    import pathlib
+
+    from mailaudit import audit as audit_fn
+
+    zones = pathlib.Path(__file__).resolve().parent.parent / "examples" / "zones"
+    report = audit_fn("batikmurni.example", zones=[str(zones)], offline=True, timeout=2.0, lang="id",
+                      dkim_selectors=["extra"], dnsbl=False)
+    assert report.grade in ("A", "B", "C", "D", "F") and 0 <= report.score <= 100
+    ranks = [f.severity.rank for f in report.findings]
+    assert ranks == sorted(ranks, reverse=True)
+    assert any(f.title == "Tidak ada record DMARC" for f in report.findings)  # lang reached the catalogue
+    assert report.check("dnsbl").status.value == "skipped"
+
+
+def test_keyword_api_refuses_unknown_options():
+    import pytest
+
+    from mailaudit import InputError
+    from mailaudit import audit as audit_fn
+
+    with pytest.raises(InputError):
+        audit_fn("example.test", offline=True, zones=[], no_such_option=True)

@@ -8,7 +8,7 @@ from typing import Protocol
 
 import dns.name
 
-from mailaudit.context import AuditContext
+from mailaudit.context import AuditContext, RunContext
 from mailaudit.dnscore.answer import Answer
 from mailaudit.model import CheckResult, DnsRecord, Finding, Severity, Status, status_for
 
@@ -16,7 +16,7 @@ from mailaudit.model import CheckResult, DnsRecord, Finding, Severity, Status, s
 class Collector:
     """Where a check puts what it found; becomes a CheckResult."""
 
-    def __init__(self, check_id: str, ctx: AuditContext) -> None:
+    def __init__(self, check_id: str, ctx: RunContext) -> None:
         self.check_id = check_id
         self.ctx = ctx
         self.findings: list[Finding] = []
@@ -37,15 +37,19 @@ class Collector:
         remove: Iterable[DnsRecord] = (),
         **params: object,
     ) -> Finding:
+        domain = self.ctx.subject_default
+        fallback = subject or domain
+        if fallback is None:
+            raise ValueError(f"{finding_id}: a finding outside a domain's audit needs a subject")
         finding = self.ctx.catalogue.make(
             finding_id,
-            subject or self.ctx.domain,
+            fallback,
             variant=variant,
             severity=severity,
             evidence=evidence,
             records=records,
             remove=remove,
-            params={"domain": self.ctx.domain, **params},
+            params={**({"domain": domain} if domain else {}), **params},
         )
         self.findings.append(finding)
         return finding
@@ -70,7 +74,8 @@ class Collector:
             return CheckResult(self.check_id, Status.SKIPPED, (), self.skipped, data, tuple(self.notes))
         status = Status.ERROR if self.errors else status_for(self.findings)
         error = "; ".join(self.errors[:5]) + (f" (+{len(self.errors) - 5} more)" if len(self.errors) > 5 else "")
-        return CheckResult(self.check_id, status, tuple(self.findings), error or None, data, tuple(self.notes))
+        return CheckResult(self.check_id, status, tuple(self.findings), error or None, data, tuple(self.notes),
+                           tuple(self.errors))
 
 
 class CheckFunction(Protocol):

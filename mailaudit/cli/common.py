@@ -12,9 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from mailaudit.addresses import parse_ip
-from mailaudit.catalogue import LANGUAGES, Catalogue
-from mailaudit.checks.base import Collector
-from mailaudit.context import AuditContext
+from mailaudit.catalogue import LANGUAGES
 from mailaudit.dnscore.resolver import DEFAULT_TIMEOUT, Resolver, parse_nameserver
 from mailaudit.dnssec.anchors import load_anchors
 from mailaudit.errors import InputError
@@ -91,13 +89,6 @@ def audit_options(func: F) -> F:
         click.option("--concurrency", type=click.IntRange(1, 10_000), default=64, show_default=True,
                      help="Domains audited at once."),
     ])
-
-
-def single_check(check_id: str, domain: str, resolver: Resolver) -> tuple[AuditContext, Collector]:
-    """The context and collector to run one check (or its parts) outside a full audit."""
-    options = dataclasses.replace(AuditOptions(), checks=(check_id,))
-    ctx = AuditContext(domain, resolver, options, Catalogue.load())
-    return ctx, Collector(check_id, ctx)
 
 
 def resolver_from(params: Mapping[str, Any]) -> Resolver:

@@ -18,7 +18,7 @@ import dns.rdatatype
 
 from mailaudit.addresses import parse_ip, special_range
 from mailaudit.checks.base import Check, Collector
-from mailaudit.context import AuditContext
+from mailaudit.context import AuditContext, RunContext
 from mailaudit.dnsbl.lists import Blocklist, Kind, check_dqs_key, query_zone, select
 from mailaudit.dnsbl.record import Classified, Verdict, classify, codes_text, probe_listed, probe_names, query_name
 from mailaudit.dnscore.answer import Answer, Outcome, failure
@@ -78,7 +78,7 @@ class BlocklistRun:
 
 
 async def lookup_all(
-    ctx: AuditContext, targets: Iterable[Target], lists: Iterable[Blocklist], dqs_key: str | None
+    ctx: RunContext, targets: Iterable[Target], lists: Iterable[Blocklist], dqs_key: str | None
 ) -> BlocklistRun:
     """Probe every list once per run, then ask each usable list about each matching target."""
     lists = tuple(lists)
@@ -100,25 +100,25 @@ def _applies(bl: Blocklist, target: Target) -> bool:
     return True
 
 
-async def _gate(ctx: AuditContext, zone: str) -> asyncio.Semaphore:
+async def _gate(ctx: RunContext, zone: str) -> asyncio.Semaphore:
     async def make() -> asyncio.Semaphore:
         return asyncio.Semaphore(PER_LIST_CONCURRENCY)
 
     return await ctx.shared(("dnsbl", "gate", zone), make)
 
 
-async def _ask(ctx: AuditContext, zone: str, name: dns.name.Name, rdtype: str) -> Answer:
+async def _ask(ctx: RunContext, zone: str, name: dns.name.Name, rdtype: str) -> Answer:
     async with await _gate(ctx, zone):
         return await ctx.query(name, rdtype)
 
 
-async def list_health(ctx: AuditContext, bl: Blocklist, dqs_key: str | None) -> ListHealth:
+async def list_health(ctx: RunContext, bl: Blocklist, dqs_key: str | None) -> ListHealth:
     """The list's RFC 5782 section 5 probe, memoised for the whole run."""
     zone = query_zone(bl, dqs_key)
     return await ctx.shared(("dnsbl", "health", zone), lambda: _probe(ctx, bl, zone, dqs_key))
 
 
-async def _probe(ctx: AuditContext, bl: Blocklist, zone: str, dqs_key: str | None) -> ListHealth:
+async def _probe(ctx: RunContext, bl: Blocklist, zone: str, dqs_key: str | None) -> ListHealth:
     dqs = zone != bl.zone
     resolver = ctx.resolver
     if resolver.offline and not resolver.zones.covers(dns.name.from_text(zone)):
@@ -149,7 +149,7 @@ def _said(bl: Blocklist, target: str, answer: Answer) -> str:
     return f"{name} A: {what}"
 
 
-async def lookup(ctx: AuditContext, health: ListHealth, target: Target, dqs_key: str | None) -> Lookup:
+async def lookup(ctx: RunContext, health: ListHealth, target: Target, dqs_key: str | None) -> Lookup:
     bl = health.bl
     zone = query_zone(bl, dqs_key)
     name = query_name(bl, target.value, zone)
@@ -166,7 +166,7 @@ async def lookup(ctx: AuditContext, health: ListHealth, target: Target, dqs_key:
     return Lookup(target, bl, shown, answer, result, txt)
 
 
-async def _reason(ctx: AuditContext, zone: str, name: dns.name.Name) -> str:
+async def _reason(ctx: RunContext, zone: str, name: dns.name.Name) -> str:
     """The list's TXT explanation, escaped and clipped; '' when it gives none or the lookup fails."""
     answer = await _ask(ctx, zone, name, "TXT")
     texts = answer.texts()[:4] if answer.outcome is Outcome.ANSWER else []

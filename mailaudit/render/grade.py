@@ -1,4 +1,4 @@
-"""The report's grade: a score out of 100 and a letter, from a domain's findings.
+"""The report's grade as renderers show it. The rules are ``DomainReport.score`` and ``.grade``:
 
 score = 100 - 40 per critical - 20 per high - 8 per medium - 2 per low finding (info: 0), never
 below 0. Letter: A at 90 or more, B at 75, C at 55, D at 30, else F. A critical finding caps the
@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from types import MappingProxyType
 
-from mailaudit.model import DomainReport, Finding, Severity, Status
+from mailaudit.model import DomainReport, Finding, Severity
 
-PENALTY = MappingProxyType(
-    {Severity.CRITICAL: 40, Severity.HIGH: 20, Severity.MEDIUM: 8, Severity.LOW: 2, Severity.INFO: 0}
-)
-LETTERS = ((90, "A"), (75, "B"), (55, "C"), (30, "D"), (0, "F"))
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 
 
@@ -33,15 +28,9 @@ class Grade:
 
 
 def grade(report: DomainReport) -> Grade:
+    """The report's grade with its counts per severity (the rules live in ``DomainReport.grade``)."""
     counts = Counter(f.severity for f in report.findings)
-    score = max(0, 100 - sum(PENALTY[s] * n for s, n in counts.items()))
-    letter = next(mark for floor, mark in LETTERS if score >= floor)
-    if counts[Severity.CRITICAL]:
-        letter = "F"
-    elif counts[Severity.HIGH] and letter in ("A", "B"):
-        letter = "C"
-    complete = not any(c.status is Status.ERROR for c in report.checks)
-    return Grade(score, letter, complete, tuple((s, counts[s]) for s in SEVERITIES))
+    return Grade(report.score, report.grade, report.complete, tuple((s, counts[s]) for s in SEVERITIES))
 
 
 def sorted_findings(report: DomainReport) -> list[Finding]:

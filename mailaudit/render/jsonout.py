@@ -50,6 +50,8 @@ def check_dict(check: CheckResult) -> dict[str, Any]:
 def report_dict(report: DomainReport) -> dict[str, Any]:
     out: dict[str, Any] = {
         "domain": report.domain,
+        "grade": report.grade,
+        "score": report.score,
         "checks": [check_dict(c) for c in report.checks],
         "findings": [finding_dict(f) for f in report.findings],
     }
