@@ -41,6 +41,7 @@ DS = dns.rdatatype.DS
 DNSKEY = dns.rdatatype.DNSKEY
 EXPIRING = 3 * 86400  # a valid signature that expires sooner than this is noted
 MAX_CNAMES = 8
+MAX_DEPTH = 24  # labels below the anchor walked one by one (real mail names have far fewer)
 
 
 def _text(name: dns.name.Name) -> str:
@@ -103,6 +104,8 @@ class Validator:
             return ZoneState(name, Status.INSECURE, problems=(_problem("anchor.none", name),))
         if name == anchor.zone:
             return await self._anchor_zone(anchor)
+        if len(name) - len(anchor.zone) > MAX_DEPTH:  # a hostile name must not cost a question per label
+            return ZoneState(name, Status.INDETERMINATE, problems=(_problem("name.too_deep", name),))
         parent = await self._memo(name.parent())
         if parent.status is not Status.SECURE or parent.absent:
             return parent

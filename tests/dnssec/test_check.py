@@ -165,3 +165,11 @@ def test_cli_indonesian(signed_server: Serve, anchor: pathlib.Path) -> None:
     _, data = cli_json(signed_server(), "expired.test", "--trust-anchor", str(anchor), "--lang", "id")
     bogus = next(f for f in data["reports"][0]["findings"] if f["id"] == "dnssec.bogus")
     assert bogus["title"] == "Validasi DNSSEC gagal (bogus)" and "kedaluwarsa" in bogus["detail"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html", "junit", "jsonl"])
+def test_cli_every_format(signed_server: Serve, anchor: pathlib.Path, fmt: str) -> None:
+    done = cli(signed_server(), "mismatch.test", "--trust-anchor", str(anchor), "--format", fmt)
+    assert done.returncode == 1, done.stderr
+    assert "dnssec.bogus" in done.stdout or "DNSSEC validation fails" in done.stdout
+    assert "Traceback" not in done.stderr

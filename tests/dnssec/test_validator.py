@@ -206,3 +206,11 @@ def test_nsec3_opt_out_delegation_is_insecure(signed_server: Serve, world: World
     verdict = check(signed_server(), world, "legacy.n3.test.")
     assert verdict.status is Status.INSECURE and verdict.insecure_at == "legacy.n3.test."
     assert codes(verdict) == ["nsec3.opt_out"]
+
+
+def test_very_deep_names_are_not_walked_label_by_label(signed_server: Serve, world: World) -> None:
+    server = signed_server()
+    deep = ".".join(["a"] * 40) + ".example.test."
+    verdict = check(server, world, deep, "A")
+    assert verdict.status is Status.INDETERMINATE and codes(verdict) == ["name.too_deep"]
+    assert server.total <= 30
