@@ -56,7 +56,8 @@ async def _host(ctx: AuditContext, out: Collector, facts: DnssecFacts, host: Hos
     subject = name.to_text(omit_final_dot=True)
     evidence = [f"{name.to_text()} TLSA {r.to_text()}" for r in records] or [f"{name.to_text()} TLSA: none"]
     if host.tlsa.status is Status.BOGUS:
-        out.add("dane.tlsa.bogus", subject, evidence=[*evidence, *_why(host.tlsa)], host=host.host)
+        if host.address.status is not Status.BOGUS:  # else the host's whole zone fails: the dnssec check says so
+            out.add("dane.tlsa.bogus", subject, evidence=[*evidence, *_why(host.tlsa)], host=host.host)
         return
     if host.tlsa.status is Status.INDETERMINATE:  # the records (or their absence) are unknown: never "no DANE"
         out.failed(indeterminate_text(ctx.catalogue.words("dnssec"), subject, host.tlsa))

@@ -95,3 +95,9 @@ def test_cli_json_and_indonesian(signed_server: Serve, anchor: pathlib.Path) -> 
     assert checks["dane"]["status"] == "fail"
     finding = next(f for f in data["reports"][0]["findings"] if f["id"] == "dane.tlsa.bogus")
     assert finding["title"] == "Pencarian TLSA host MX gagal validasi DNSSEC"
+
+
+def test_a_bogus_zone_is_reported_once_by_the_dnssec_check(signed_server: Serve, anchor: pathlib.Path) -> None:
+    report = audit(signed_server(), anchor, "expired.test", "dnssec", "dane")
+    assert [f.id for f in result(report, "dnssec").findings] == ["dnssec.bogus"]
+    assert result(report, "dane").findings == ()
