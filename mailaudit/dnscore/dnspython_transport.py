@@ -72,12 +72,14 @@ class LiveSource:
         query.flags |= dns.flags.CD
         problems: list[str] = []
         for server in self._res.nameservers:
-            if not isinstance(server, dns.nameserver.Do53Nameserver):
+            if isinstance(server, str):  # the system's configuration gives addresses
+                address, port = server, self._res.port
+            elif isinstance(server, dns.nameserver.Do53Nameserver):
+                address, port = server.address, server.port
+            else:
                 continue
             try:
-                response, _ = await dns.asyncquery.udp_with_fallback(
-                    query, server.address, self._res.timeout, server.port
-                )
+                response, _ = await dns.asyncquery.udp_with_fallback(query, address, self._res.timeout, port)
             except dns.exception.Timeout:
                 problems.append("timeout")
                 continue
