@@ -48,8 +48,12 @@ async def _host(ctx: AuditContext, out: Collector, facts: DnssecFacts, host: Hos
             records.append(from_text(text))
         except TLSAError:
             continue
-    entry: dict[str, object] = {"host": host.host, "tlsa": [r.to_text() for r in records],
-                                "status": host.tlsa.status.value, "usable": 0}
+    entry: dict[str, object] = {
+        "host": host.host,
+        "tlsa": [r.to_text() for r in records],
+        "status": host.tlsa.status.value,
+        "usable": 0,
+    }
     hosts = out.data["hosts"]
     assert isinstance(hosts, list)
     hosts.append(entry)
@@ -67,8 +71,14 @@ async def _host(ctx: AuditContext, out: Collector, facts: DnssecFacts, host: Hos
     weak = _weakest(facts.mx, host)
     if weak is not None:
         variant, verdict = weak
-        out.add("dane.tlsa.unsigned", subject, variant=variant, evidence=[*evidence, *_why(verdict)],
-                host=host.host, insecure_at=(verdict.insecure_at or verdict.name).rstrip("."))
+        out.add(
+            "dane.tlsa.unsigned",
+            subject,
+            variant=variant,
+            evidence=[*evidence, *_why(verdict)],
+            host=host.host,
+            insecure_at=(verdict.insecure_at or verdict.name).rstrip("."),
+        )
         return
     _judge_records(ctx, out, subject, host.host, records, entry)
 
@@ -81,20 +91,29 @@ def _weakest(mx: Verdict, host: HostDnssec) -> tuple[str, Verdict] | None:
     return None
 
 
-def _judge_records(ctx: AuditContext, out: Collector, subject: str, host: str, records: list[TLSARecord],
-                   entry: dict[str, object]) -> None:
+def _judge_records(
+    ctx: AuditContext, out: Collector, subject: str, host: str, records: list[TLSARecord], entry: dict[str, object]
+) -> None:
     judged = assess(records)
     entry["usable"] = len(judged.usable)
     words = ctx.catalogue.words("dane")
     for text, problems in judged.unusable:
         why = "; ".join(words.get(p, p) for p in problems)
-        out.add("dane.tlsa.unusable", subject, variant="default" if judged.any_usable else "none_usable",
-                evidence=[f"{subject}. TLSA {text}"], host=host, record=text, problems=why)
+        out.add(
+            "dane.tlsa.unusable",
+            subject,
+            variant="default" if judged.any_usable else "none_usable",
+            evidence=[f"{subject}. TLSA {text}"],
+            host=host,
+            record=text,
+            problems=why,
+        )
     if judged.single_ee:
         out.add("dane.tlsa.rollover", subject, evidence=[f"{subject}. TLSA {judged.usable[0].to_text()}"], host=host)
     if judged.any_usable and not ctx.options.smtp:
-        out.add("dane.unverified", subject, evidence=[f"{subject}. TLSA {r.to_text()}" for r in judged.usable],
-                host=host)
+        out.add(
+            "dane.unverified", subject, evidence=[f"{subject}. TLSA {r.to_text()}" for r in judged.usable], host=host
+        )
 
 
 def _why(verdict: Verdict) -> list[str]:

@@ -16,9 +16,15 @@ from mailaudit.dnssec.model import Problem, Status, Verdict
 from mailaudit.facts.dnssec import dnssec_facts, not_verifiable
 
 BOGUS_VARIANTS = {
-    "rrsig.expired": "expired", "rrsig.not_yet_valid": "not_yet_valid", "rrsig.invalid": "invalid",
-    "rrsig.missing": "missing", "rrsig.algorithm": "algorithm", "ds.mismatch": "ds_mismatch",
-    "dnskey.missing": "dnskey_missing", "denial.missing": "denial", "denial.unproven": "denial",
+    "rrsig.expired": "expired",
+    "rrsig.not_yet_valid": "not_yet_valid",
+    "rrsig.invalid": "invalid",
+    "rrsig.missing": "missing",
+    "rrsig.algorithm": "algorithm",
+    "ds.mismatch": "ds_mismatch",
+    "dnskey.missing": "dnskey_missing",
+    "denial.missing": "denial",
+    "denial.unproven": "denial",
 }
 INSECURE_VARIANTS = {"algorithm.unsupported": "algorithm", "nsec3.opt_out": "opt_out", "anchor.none": "anchor"}
 NOTE_FINDINGS = {
@@ -48,8 +54,9 @@ async def run(ctx: AuditContext, out: Collector) -> None:
         report(ctx, out, host.host, host.address, seen, apex=False)
 
 
-def report(ctx: AuditContext, out: Collector, subject: str, verdict: Verdict, seen: set[tuple[str, str]],
-           *, apex: bool) -> None:
+def report(
+    ctx: AuditContext, out: Collector, subject: str, verdict: Verdict, seen: set[tuple[str, str]], *, apex: bool
+) -> None:
     """The findings (or the failure) one verdict gives; notes of a zone are reported once."""
     for note in verdict.notes:
         if (note.code, note.zone) not in seen and note.code in NOTE_FINDINGS:
@@ -64,14 +71,25 @@ def report(ctx: AuditContext, out: Collector, subject: str, verdict: Verdict, se
             return
         seen.add(key)
         records = [dns_record(problem.zone, "DS", ds) for ds in (problem.param("proposed") or "").split(" | ") if ds]
-        out.add("dnssec.bogus", subject, variant=BOGUS_VARIANTS.get(problem.code, "default"),
-                evidence=[_evidence(p) for p in verdict.problems] + [_chain(verdict)], records=records,
-                name=verdict.name.rstrip("."), **finding_params(problem))
+        out.add(
+            "dnssec.bogus",
+            subject,
+            variant=BOGUS_VARIANTS.get(problem.code, "default"),
+            evidence=[_evidence(p) for p in verdict.problems] + [_chain(verdict)],
+            records=records,
+            name=verdict.name.rstrip("."),
+            **finding_params(problem),
+        )
     elif verdict.status is Status.INSECURE and apex:
         problem = verdict.problems[-1] if verdict.problems else Problem("delegation.unsigned", verdict.name)
-        out.add("dnssec.insecure", subject, variant=INSECURE_VARIANTS.get(problem.code, "default"),
-                evidence=[_evidence(p) for p in verdict.problems] + [_chain(verdict)],
-                insecure_at=(verdict.insecure_at or verdict.name).rstrip("."), **finding_params(problem))
+        out.add(
+            "dnssec.insecure",
+            subject,
+            variant=INSECURE_VARIANTS.get(problem.code, "default"),
+            evidence=[_evidence(p) for p in verdict.problems] + [_chain(verdict)],
+            insecure_at=(verdict.insecure_at or verdict.name).rstrip("."),
+            **finding_params(problem),
+        )
 
 
 def _evidence(problem: Problem) -> str:

@@ -9,8 +9,19 @@ from typing import Any
 
 from mailaudit.dnssec.model import Problem, Verdict
 
-PARAMS = ("zone", "rrset", "owner", "key_tag", "expiration", "inception", "ds", "dnskeys", "algorithm",
-          "algorithms", "error")
+PARAMS = (
+    "zone",
+    "rrset",
+    "owner",
+    "key_tag",
+    "expiration",
+    "inception",
+    "ds",
+    "dnskeys",
+    "algorithm",
+    "algorithms",
+    "error",
+)
 FALLBACK = "DNSSEC status of {subject} could not be determined ({code})"
 
 

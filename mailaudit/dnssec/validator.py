@@ -192,11 +192,7 @@ class Validator:
         problem, notes = self._verify(found, replace(state, keys=signing))
         if problem is not None:
             return state.fail(Status.BOGUS, problem)
-        algos = {key.algorithm for key in _dnskeys(found.rrset)}
-        deprecated = [
-            _problem("algorithm.deprecated", zone, algorithm=algorithms.algorithm_name(a))
-            for a in sorted(algos & algorithms.DEPRECATED)
-        ]
+        deprecated = _algorithm_notes(zone, found.rrset)
         return replace(
             state, keys=found.rrset, chain=(*state.chain, _text(zone)), notes=(*state.notes, *notes, *deprecated)
         )
@@ -335,6 +331,14 @@ def _matches(zone: dns.name.Name, key: DNSKeyRdata, digests: set[tuple[int, int,
         if (tag, digest_type, made) in digests:
             return True
     return False
+
+
+def _algorithm_notes(zone: dns.name.Name, keys: dns.rrset.RRset) -> tuple[Problem, ...]:
+    algos = {key.algorithm for key in _dnskeys(keys)}
+    return tuple(
+        _problem("algorithm.deprecated", zone, algorithm=algorithms.algorithm_name(a))
+        for a in sorted(algos & algorithms.DEPRECATED)
+    )
 
 
 def _ds_notes(zone: dns.name.Name, usable: Sequence[DSRdata]) -> tuple[Problem, ...]:

@@ -30,12 +30,12 @@ def test_secure_single_dane_ee_record(signed_server: Serve, anchor: pathlib.Path
     assert sorted(findings(check)) == [("dane.tlsa.rollover", subject), ("dane.unverified", subject)]
     assert findings(check)[("dane.unverified", subject)].severity is Severity.INFO  # type: ignore[attr-defined]
     assert check.status is Status.WARN
-    assert check.datum("hosts") == [{"host": "mx.example.test", "tlsa": [TLSA_311], "status": "secure",
-                                     "usable": 1}]
+    assert check.datum("hosts") == [{"host": "mx.example.test", "tlsa": [TLSA_311], "status": "secure", "usable": 1}]
 
 
-def test_records_per_host_pkix_unusable_rollover_ready_and_unsigned_host(signed_server: Serve,
-                                                                          anchor: pathlib.Path) -> None:
+def test_records_per_host_pkix_unusable_rollover_ready_and_unsigned_host(
+    signed_server: Serve, anchor: pathlib.Path
+) -> None:
     check = result(audit(signed_server(), anchor, "dane.test", "dane"), "dane")
     got = findings(check)
     unusable = got[("dane.tlsa.unusable", "_25._tcp.mx.dane.test")]

@@ -40,9 +40,21 @@ def ids(report: DomainReport, check_id: str) -> list[str]:
 
 def cli(server: SignedServer, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mailaudit", "check", *args, "--nameserver", server.address, "--timeout", "0.5",
-         "--no-dnsbl"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "mailaudit",
+            "check",
+            *args,
+            "--nameserver",
+            server.address,
+            "--timeout",
+            "0.5",
+            "--no-dnsbl",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -46,8 +46,9 @@ def test_unsigned_domain_is_an_info_finding(signed_server: Serve, anchor: pathli
         ("mismatch.test", "ds_mismatch", "no key matches"),
     ],
 )
-def test_bogus_is_critical_and_explained(signed_server: Serve, anchor: pathlib.Path, domain: str, variant: str,
-                                         words: str) -> None:
+def test_bogus_is_critical_and_explained(
+    signed_server: Serve, anchor: pathlib.Path, domain: str, variant: str, words: str
+) -> None:
     check = result(audit(signed_server(), anchor, domain, "dnssec"), "dnssec")
     assert check.datum("status") == "bogus" and check.status is Status.FAIL
     bogus = [f for f in check.findings if f.id == "dnssec.bogus"]
@@ -76,8 +77,7 @@ def test_refused_algorithm_is_insecure(signed_server: Serve, anchor: pathlib.Pat
     assert check.datum("status") == "insecure" and check.findings[0].variant == "algorithm"
 
 
-def test_resolver_stripping_signatures_is_an_error_never_insecure(signed_server: Serve,
-                                                                   anchor: pathlib.Path) -> None:
+def test_resolver_stripping_signatures_is_an_error_never_insecure(signed_server: Serve, anchor: pathlib.Path) -> None:
     server = signed_server()
     server.strip_signatures = True
     check = result(audit(server, anchor, "unsigned.test", "dnssec"), "dnssec")
@@ -115,8 +115,10 @@ def test_each_zone_is_validated_once_per_batch(signed_server: Serve, anchor: pat
     from mailaudit.options import AuditOptions
 
     server = signed_server()
-    auditor = Auditor(Resolver([server.address], timeout=0.5, retries=0),
-                      AuditOptions(checks=("dnssec", "dane"), trust_anchor=str(anchor)))
+    auditor = Auditor(
+        Resolver([server.address], timeout=0.5, retries=0),
+        AuditOptions(checks=("dnssec", "dane"), trust_anchor=str(anchor)),
+    )
 
     async def run() -> None:
         async for _ in auditor.audit_many(["example.test", "unsigned.test", "dane.test", "n3.test"]):

@@ -51,8 +51,11 @@ CASES = {
 
 def ours(server: SignedServer, world: World, domain: str) -> str:
     async def run() -> str:
-        validator = Validator(Resolver([server.address], timeout=0.5, retries=0).query_signed,
-                              parse_anchors(world.anchor_text), clock=lambda: world.now)
+        validator = Validator(
+            Resolver([server.address], timeout=0.5, retries=0).query_signed,
+            parse_anchors(world.anchor_text),
+            clock=lambda: world.now,
+        )
         return (await validator.validate(dns.name.from_text(domain), dns.rdatatype.MX)).status.value
 
     return asyncio.run(run())
@@ -83,8 +86,7 @@ def test_tampered_tlsa(signed_server: Serve, world: World, tmp_path: pathlib.Pat
     server = signed_server()
     nameserver = dns.nameserver.Do53Nameserver(server.host, server.port)
     cache = expiringdict.ExpiringDict(max_len=100, max_age_seconds=60)
-    listed = checkdmarc_dnssec.get_tlsa_records("mx.badtlsa.test", nameservers=[nameserver], timeout=1.0,
-                                                cache=cache)
+    listed = checkdmarc_dnssec.get_tlsa_records("mx.badtlsa.test", nameservers=[nameserver], timeout=1.0, cache=cache)
     assert listed == []
     report = audit(server, anchor_file(world, tmp_path), "badtlsa.test", "dane")
     assert ids(report, "dane") == ["dane.tlsa.bogus"] and result(report, "dane").datum("hosts")
@@ -94,6 +96,5 @@ def test_checkdmarc_lists_a_valid_tlsa(signed_server: Serve) -> None:
     server = signed_server()
     nameserver = dns.nameserver.Do53Nameserver(server.host, server.port)
     cache = expiringdict.ExpiringDict(max_len=100, max_age_seconds=60)
-    listed = checkdmarc_dnssec.get_tlsa_records("mx.example.test", nameservers=[nameserver], timeout=1.0,
-                                                cache=cache)
+    listed = checkdmarc_dnssec.get_tlsa_records("mx.example.test", nameservers=[nameserver], timeout=1.0, cache=cache)
     assert len(listed) == 1
