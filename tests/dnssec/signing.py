@@ -49,7 +49,7 @@ def new_key(algorithm: Algorithm = Algorithm.ECDSAP256SHA256, flags: int = 257) 
 
 
 def ds_text(origin: str, key: Key, digest: str = "SHA256") -> str:
-    return dns.dnssec.make_ds(origin, key.dnskey, digest).to_text()
+    return dns.dnssec.make_ds(origin, key.dnskey, digest, policy=dns.dnssec.allow_all_policy).to_text()
 
 
 def sign(text: str, origin: str, keys: list[Key], *, inception: float, expiration: float) -> dns.zone.Zone:
@@ -145,6 +145,8 @@ def build_world(now: float | None = None) -> World:
     ):
         key = world.child(origin, mail_zone(origin), **kw)  # type: ignore[arg-type]
         delegate(origin, ds_text(origin, key))
+    sha1ds = world.child("sha1ds.test.", mail_zone("sha1ds.test."))
+    delegate("sha1ds.test.", ds_text("sha1ds.test.", sha1ds, "SHA1"))
     world.child("mismatch.test.", mail_zone("mismatch.test."))
     delegate("mismatch.test.", ds_text("mismatch.test.", new_key()))  # the DS of a key nobody uses
     tampered = world.child("tampered.test.", mail_zone("tampered.test."))

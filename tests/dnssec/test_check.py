@@ -72,6 +72,18 @@ def test_deprecated_algorithm_is_noted(signed_server: Serve, anchor: pathlib.Pat
     assert result(report, "dnssec").datum("status") == "secure"
 
 
+def test_sha1_only_ds_is_noted(signed_server: Serve, anchor: pathlib.Path) -> None:
+    report = audit(signed_server(), anchor, "sha1ds.test", "dnssec")
+    assert ids(report, "dnssec") == ["dnssec.ds.sha1"]
+    assert result(report, "dnssec").findings[0].subject == "sha1ds.test"
+
+
+def test_nsec3_opt_out_delegation_is_insecure(signed_server: Serve, anchor: pathlib.Path) -> None:
+    check = result(audit(signed_server(), anchor, "legacy.n3.test", "dnssec"), "dnssec")
+    assert check.datum("status") == "insecure" and check.findings[0].variant == "opt_out"
+    assert "opt-out" in check.findings[0].detail
+
+
 def test_refused_algorithm_is_insecure(signed_server: Serve, anchor: pathlib.Path) -> None:
     check = result(audit(signed_server(), anchor, "md5.test", "dnssec"), "dnssec")
     assert check.datum("status") == "insecure" and check.findings[0].variant == "algorithm"
