@@ -9,7 +9,7 @@ from typing import Any
 from mailaudit.catalogue import BASE_LANGUAGE, Catalogue
 from mailaudit.checks import Check, Collector
 from mailaudit.context import AuditContext, RunContext, RunState
-from mailaudit.dnscore.resolver import Resolver, run_sync
+from mailaudit.dnscore.resolver import Resolver
 from mailaudit.domains import DomainInput, normalize
 from mailaudit.errors import InputError, LookupFailed
 from mailaudit.model import CheckResult, DomainReport, Status
@@ -43,8 +43,11 @@ class Auditor:
         given = domain if isinstance(domain, DomainInput) else normalize(domain)
         ctx = AuditContext(given.domain, self.resolver, self.options, self.catalogue, self.run_state)
         results = await asyncio.gather(*(_run_check(check, ctx) for check in self.checks))
-        notes = (given.note,) if given.note else ()
-        return DomainReport(given.domain, tuple(results), given.given, notes), ctx
+        trust = self.resolver.trust_verdict
+        headline = trust.headline if trust is not None else None
+        notes = tuple(n for n in (headline, given.note) if n)
+        run_notes = (headline,) if headline else ()
+        return DomainReport(given.domain, tuple(results), given.given, notes, run_notes=run_notes), ctx
 
     def run_context(self) -> RunContext:
         """A context for lookups about no particular domain, sharing this run's caches."""
@@ -144,7 +147,8 @@ def audit(
     domain: str, *, resolver: Resolver | None = None, options: AuditOptions | None = None, **kw: Any
 ) -> DomainReport:
     """Synchronous ``audit_async``: for scripts. Returns a typed report; prints nothing."""
-    return run_sync(lambda: audit_async(domain, resolver=resolver, options=options, **kw))
+    auditor = _auditor(resolver, options, **kw)
+    return auditor.resolver.run_sync(lambda: auditor.audit(domain))
 
 
 def audit_many(
@@ -171,4 +175,5 @@ def audit_many(
                 return
     finally:
         loop.run_until_complete(stream.aclose())
+        loop.run_until_complete(auditor.resolver.aclose())
         loop.close()

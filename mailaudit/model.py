@@ -109,6 +109,9 @@ class DomainReport:
     checks: tuple[CheckResult, ...]
     input: str = ""
     notes: tuple[str, ...] = ()
+    # the notes about the whole run (e.g. an untrustworthy resolver), also in ``notes``: a
+    # renderer of many reports shows them once, as a headline
+    run_notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def findings(self) -> tuple[Finding, ...]:

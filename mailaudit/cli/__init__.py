@@ -5,6 +5,7 @@ Every error the user can cause ends as one line on stderr and exit code 2, never
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -27,6 +28,19 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("mailaudit: an argument contains a NUL character", err=True)
         return _exit(ExitCode.USAGE)
     try:
+        result = _run(argv)
+    except BrokenPipeError:  # the reader went away (`| head`): quiet, as command-line tools are
+        _silence_stdout()
+        return int(ExitCode.USAGE)
+    except OSError as err:  # a full disk, a file-size limit, a closed descriptor
+        _silence_stdout()
+        click.echo(f"mailaudit: cannot write the output: {_one_line(err.strerror or str(err))}", err=True)
+        return int(ExitCode.USAGE)
+    return result
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
         result = main_group.main(args=argv, prog_name="mailaudit", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("mailaudit: aborted", err=True)
@@ -40,15 +54,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("mailaudit: interrupted", err=True)
         return _exit(130)
-    except BrokenPipeError:
-        return _exit(0)
     code = result if isinstance(result, int) else 0
     return _exit(code)
 
 
 def _exit(code: int) -> int:
-    sys.stdout.flush()
+    sys.stdout.flush()  # a write error here is the caller's OSError: one line, exit 2
     return int(code)
+
+
+def _silence_stdout() -> None:
+    """After a write error nothing more may reach standard output, not even the interpreter's
+    flush at exit (which would print a traceback-like warning)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _one_line(text: str, limit: int = 500) -> str:

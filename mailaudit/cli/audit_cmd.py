@@ -11,7 +11,6 @@ import click
 
 from mailaudit.catalogue import Catalogue
 from mailaudit.cli.common import audit_options, build_options, load_baseline, output_format, resolver_from
-from mailaudit.dnscore.resolver import run_sync
 from mailaudit.domains import DomainInput, normalize
 from mailaudit.engine import Auditor
 from mailaudit.errors import InputError
@@ -43,7 +42,7 @@ def batch(file: pathlib.Path, **params: Any) -> int:
 def read_domain_file(path: pathlib.Path) -> list[DomainInput]:
     text = read_user_text(path, errors="replace")
     inputs: list[DomainInput] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # lines end at \n only, not at \f or U+2028
         entry = line.split("#", 1)[0].strip()
         if not entry:
             continue
@@ -70,28 +69,38 @@ def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool) -> i
     resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
     tally = Tally(options.fail_on, baseline)
-    render_options = RenderOptions(options.fail_on, params["lang"])
-
-    async def go() -> list[DomainReport]:
-        kept: list[DomainReport] = []
-        async for report in auditor.audit_many(inputs, params["concurrency"]):
-            tally.add(report)
-            if progress:
-                click.echo(f"\r[{tally.domains}/{len(inputs)}] {report.domain[:60]:<60}", err=True, nl=False)
-            if fmt == "jsonl":
-                sys.stdout.write(render_jsonl_line(report))
-                sys.stdout.flush()
-            else:
-                kept.append(report)
-        if progress:
-            click.echo("", err=True)
-        return kept
-
-    reports = run_sync(go)
+    kept: list[DomainReport] = []
+    try:
+        resolver.run_sync(lambda: _stream(auditor, inputs, params, fmt, tally, kept, progress))
+    except KeyboardInterrupt:
+        if fmt in ("jsonl", "json", "junit", "csv"):  # a partial machine document would mislead
+            raise
+        _write(kept, inputs, fmt, RenderOptions(options.fail_on, params["lang"], interrupted=True))
+        raise
     if fmt != "jsonl":
-        order = {item.domain: i for i, item in enumerate(inputs)}
-        reports.sort(key=lambda r: order.get(r.domain, 0))
-        sys.stdout.write(render(fmt, reports, render_options))
+        _write(kept, inputs, fmt, RenderOptions(options.fail_on, params["lang"]))
     if params["stats"]:
         click.echo(resolver.stats.summary(), err=True)
     return int(tally.code)
+
+
+async def _stream(auditor: Auditor, inputs: list[DomainInput], params: dict[str, Any], fmt: str, tally: Tally,
+                  kept: list[DomainReport], progress: bool) -> None:
+    """Audit every domain; jsonl lines are written as each finishes, other formats kept."""
+    async for report in auditor.audit_many(inputs, params["concurrency"]):
+        tally.add(report)
+        if progress:
+            click.echo(f"\r[{tally.domains}/{len(inputs)}] {report.domain[:60]:<60}", err=True, nl=False)
+        if fmt == "jsonl":
+            sys.stdout.write(render_jsonl_line(report))
+            sys.stdout.flush()
+        else:
+            kept.append(report)
+    if progress:
+        click.echo("", err=True)
+
+
+def _write(reports: list[DomainReport], inputs: list[DomainInput], fmt: str, options: RenderOptions) -> None:
+    order = {item.domain: i for i, item in enumerate(inputs)}
+    reports = sorted(reports, key=lambda r: order.get(r.domain, 0))
+    sys.stdout.write(render(fmt, reports, options))

@@ -18,7 +18,6 @@ from mailaudit.catalogue import LANGUAGES, Catalogue
 from mailaudit.cli.common import output_format, resolver_from, resolver_options
 from mailaudit.dnsbl.check import Target
 from mailaudit.dnsbl.lists import Kind, check_dqs_key, select
-from mailaudit.dnscore.resolver import run_sync
 from mailaudit.domains import normalize
 from mailaudit.engine import Auditor
 from mailaudit.errors import InputError
@@ -45,7 +44,7 @@ def blocklist(targets: tuple[str, ...], **params: Any) -> int:
     lists = select(tuple(params["dnsbl_zones"]) or None)
     key = check_dqs_key(params["spamhaus_dqs_key"]) if params["spamhaus_dqs_key"] else None
     auditor = Auditor(resolver_from(params), AuditOptions(), Catalogue.load(params["lang"]))
-    result = run_sync(lambda: inspect_blocklists(auditor, wanted, lists, key))
+    result = auditor.resolver.run_sync(lambda: inspect_blocklists(auditor, wanted, lists, key))
     fmt = output_format(params["fmt"])
     sys.stdout.write(render_blocklist_json(result) if fmt == "json" else render_blocklist_table(result, params["lang"]))
     return int(result.exit_code)

@@ -13,6 +13,7 @@ import click
 
 from mailaudit.addresses import parse_ip
 from mailaudit.catalogue import LANGUAGES
+from mailaudit.dnsbl.lists import check_dqs_key, select
 from mailaudit.dnscore.resolver import DEFAULT_TIMEOUT, Resolver, parse_nameserver
 from mailaudit.dnssec.anchors import load_anchors
 from mailaudit.errors import InputError
@@ -121,6 +122,9 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
         load_anchors(params["trust_anchor"])  # a broken anchor file is a usage error (exit 2) before any work
     fail_on = None if params.get("fail_on", "high") == "never" else Severity(params.get("fail_on", "high"))
     zones = tuple(z.strip().rstrip(".").lower() for z in params["dnsbl_zones"]) or None
+    select(zones)  # a bad --dnsbl value or DQS key is a usage error before any lookup, not a check error
+    if params.get("spamhaus_dqs_key"):
+        check_dqs_key(params["spamhaus_dqs_key"])
     return dataclasses.replace(
         AuditOptions(),
         dkim_selectors=tuple(params["dkim_selectors"]),

@@ -9,7 +9,6 @@ import click
 
 from mailaudit.catalogue import Catalogue
 from mailaudit.cli.common import build_options, check_options, resolver_from
-from mailaudit.dnscore.resolver import run_sync
 from mailaudit.domains import normalize
 from mailaudit.engine import Auditor
 from mailaudit.fixplan.plan import plan
@@ -38,7 +37,7 @@ def fix(domain: str, fmt: str, **params: Any) -> int:
     async def go() -> DomainReport:
         return await auditor.audit(given)
 
-    report = run_sync(go)
+    report = resolver.run_sync(go)
     steps = plan(report, params["lang"])
     render = {"text": plan_text, "zone": plan_zone, "json": plan_json}[fmt]
     sys.stdout.write(render(steps))

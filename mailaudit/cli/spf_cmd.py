@@ -17,7 +17,6 @@ import click
 from mailaudit.addresses import parse_ip
 from mailaudit.catalogue import LANGUAGES, Catalogue
 from mailaudit.cli.common import output_format, resolver_from, resolver_options
-from mailaudit.dnscore.resolver import run_sync
 from mailaudit.domains import normalize
 from mailaudit.engine import Auditor
 from mailaudit.errors import InputError
@@ -47,7 +46,7 @@ def spf(domain: str, ips: tuple[str, ...], **params: Any) -> int:
     auditor = Auditor(resolver_from(params), options, Catalogue.load(params["lang"]))
     sender = params["sender"] or f"postmaster@{name}"
     helo = params["helo"] or name
-    result = run_sync(lambda: inspect_spf(auditor, name, ips, sender, helo))
+    result = auditor.resolver.run_sync(lambda: inspect_spf(auditor, name, ips, sender, helo))
     fmt = output_format(params["fmt"])
     sys.stdout.write(render_spf_json(result) if fmt == "json" else render_spf_table(result, params["lang"]))
     return int(result.exit_code)

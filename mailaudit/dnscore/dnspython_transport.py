@@ -17,6 +17,7 @@ import dns.rdatatype
 import dns.resolver
 
 from mailaudit.dnscore.answer import Answer, Outcome, failure
+from mailaudit.dnscore.chain import follow
 from mailaudit.dnscore.nameservers import address_of, parse_nameserver
 from mailaudit.dnssec.model import Fetched, fetch_failure, fetched_from_message
 from mailaudit.errors import InputError
@@ -46,12 +47,14 @@ class LiveSource:
         res.cache = None
         self._res = res
 
+    async def aclose(self) -> None:
+        """dnspython opens a socket per question and closes it itself: nothing to close."""
+
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         try:
             ans = await self._res.resolve(name, rdtype, raise_on_no_answer=False, search=False)
         except dns.resolver.NXDOMAIN as err:
-            chain = _chain_of(err.canonical_name, name)
-            return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=chain)
+            return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=_chain_of(err.canonical_name, name))
         except dns.resolver.LifetimeTimeout:
             return failure(name, rdtype, "timeout")
         except dns.resolver.NoNameservers as err:
@@ -60,6 +63,10 @@ class LiveSource:
             return failure(name, rdtype, "YXDOMAIN")
         except dns.exception.DNSException as err:
             return failure(name, rdtype, " ".join(str(err).split()) or type(err).__name__)
+        records = {(rrset.name, int(rrset.rdtype)): list(rrset) for rrset in ans.response.answer}
+        chain = follow(records, name, rdtype)
+        if chain.problem is not None:  # the same walker as the lean transport: a loop is a failure
+            return Answer(name, rdtype, Outcome.ERROR, cnames=chain.cnames, error=chain.problem)
         cnames = tuple(rrset[0].target for rrset in ans.chaining_result.cnames)
         if ans.rrset is None:
             return Answer(name, rdtype, Outcome.NODATA, cnames=cnames)

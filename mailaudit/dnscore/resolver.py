@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import enum
 import math
 import pathlib
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -30,14 +32,14 @@ import dns.resolver
 from mailaudit.dnscore.answer import Answer, Outcome, failure
 from mailaudit.dnscore.dnspython_transport import LiveSource
 from mailaudit.dnscore.nameservers import parse_nameserver as parse_nameserver
-from mailaudit.dnscore.transport import Do53Source, SignedTransport, Transport
+from mailaudit.dnscore.transport import Do53Source, SignedTransport, Transport, probe_refused
 from mailaudit.dnscore.zonefile import ZoneSet
 from mailaudit.dnssec.model import Fetched, fetch_failure
 from mailaudit.errors import InputError
 
 T = TypeVar("T")
-R = TypeVar("R")
 NOT_VERIFIABLE = "not verifiable offline (outside the --zone files)"
+_MUST_NOT_EXIST = dns.name.from_text("mailaudit-self-check.invalid.")  # RFC 6761: .invalid never exists
 DEFAULT_TIMEOUT = 3.0
 QuestionKey = tuple[dns.name.Name, int]
 
@@ -51,10 +53,33 @@ class ResolverStats:
     cache_hits: int = 0
     joined: int = 0  # asks that waited on an identical question already in flight
     failures: int = 0
+    self_check: int = 0  # questions of the resolver self-check
 
     def summary(self) -> str:
         return (f"dns: {self.sent} questions sent, {self.zone_answers} answered from zone files, "
-                f"{self.cache_hits} from cache, {self.joined} joined in flight, {self.failures} failed")
+                f"{self.cache_hits} from cache, {self.joined} joined in flight, {self.failures} failed, "
+                f"{self.self_check} for the resolver self-check")
+
+
+class TrustStatus(enum.StrEnum):
+    TRUSTED = "trusted"  # the root zone answered: absences can be believed
+    INCONCLUSIVE = "inconclusive"  # no verdict (e.g. an authoritative-only server refusing the root)
+    LYING = "lying"  # denies a name that must exist: no absence in this run can be believed
+    UNREACHABLE = "unreachable"  # no answer at all: every question fails fast
+    HIJACKING = "hijacking"  # answers a name that cannot exist (NXDOMAIN rewriting)
+
+
+@dataclass(frozen=True, slots=True)
+class Trust:
+    """The resolver self-check's verdict, once per run (``Resolver.trust``)."""
+
+    status: TrustStatus
+    reason: str = ""
+
+    @property
+    def headline(self) -> str | None:
+        """What a report must say at the top about this run's DNS, or None."""
+        return None if self.status in (TrustStatus.TRUSTED, TrustStatus.INCONCLUSIVE) else self.reason
 
 
 class Resolver:
@@ -62,6 +87,14 @@ class Resolver:
 
     ``nameservers``: ``HOST`` or ``HOST:PORT`` strings (system resolver when empty);
     ``zones``: zone files or folders answering names they cover; ``offline``: no live DNS.
+
+    Trust nothing the network says: before the first live question the resolver checks itself
+    (``self_check``, once per run): the root zone's SOA must exist and a name under ``.invalid``
+    must not, as must every name in ``must_exist``. A resolver that denies what must exist makes
+    every absence of the run a failure ("cannot be trusted"); one that answers nothing makes every
+    live question fail at once ("unreachable"), so a dead server costs one self-check, not a
+    timeout per question. A failed answer is cached ``failure_ttl`` seconds, not the whole run, and
+    an rcode failure (SERVFAIL, REFUSED) is asked once more after a short backoff.
     """
 
     def __init__(
@@ -76,6 +109,10 @@ class Resolver:
         max_in_flight: int = 256,
         cache_size: int = 50_000,
         transport: str | Transport = "lean",
+        self_check: bool = True,
+        must_exist: Sequence[str] = (),
+        failure_ttl: float = 5.0,
+        backoff: float = 0.2,
     ) -> None:
         if not (math.isfinite(timeout) and timeout > 0):
             raise InputError("timeout must be a positive number of seconds")
@@ -91,6 +128,15 @@ class Resolver:
         self._max_in_flight = max_in_flight
         self._gate: asyncio.Semaphore | None = None
         self._gate_loop: asyncio.AbstractEventLoop | None = None
+        self._self_check = self_check
+        self._must_exist = tuple(_as_name(n) for n in must_exist)
+        self._failure_ttl = failure_ttl
+        self._backoff = backoff
+        self._expires: dict[QuestionKey, float] = {}  # cached failures: when they stop counting
+        self._signed_expires: dict[QuestionKey, float] = {}
+        self._trust: Trust | None = None
+        self._trust_future: asyncio.Future[Trust] | None = None
+        self._timeout = timeout
 
     # -- async core -------------------------------------------------------------------------
 
@@ -98,49 +144,61 @@ class Resolver:
         """Ask one question; never raises for DNS trouble (the Answer says what happened)."""
         qname = _as_name(name)
         qtype = dns.rdatatype.RdataType.make(rdtype)
-        return await self._once(self._cache, self._inflight, (qname, int(qtype)), lambda: self._resolve(qname, qtype))
-
-    async def query_signed(self, name: str | dns.name.Name, rdtype: str | int) -> Fetched:
-        """Ask with the DNSSEC OK bit: the whole response, RRSIGs kept with their RRsets (the
-        DNSSEC validator's ``fetch``). Cached and de-duplicated like ``query``, in its own cache.
-        ``--zone`` files and ``--offline`` cannot prove signatures: their names are failures."""
-        qname = _as_name(name)
-        qtype = dns.rdatatype.RdataType.make(rdtype)
         key = (qname, int(qtype))
-        return await self._once(self._signed, self._signed_inflight, key, lambda: self._resolve_signed(qname, qtype))
-
-    async def _once(
-        self,
-        cache: collections.OrderedDict[QuestionKey, R],
-        inflight: dict[QuestionKey, asyncio.Future[R]],
-        key: QuestionKey,
-        resolve: Callable[[], Awaitable[R]],
-    ) -> R:
-        """One question answered once: from the cache, by joining the same question in flight, or asked."""
-        cached = cache.get(key)
+        cached = self._cache.get(key)
+        if cached is not None and self._expired(key):
+            cached = None
         if cached is not None:
-            cache.move_to_end(key)
+            self._cache.move_to_end(key)
             self.stats.cache_hits += 1
             return cached
-        pending = inflight.get(key)
+        pending = self._inflight.get(key)
         if pending is not None:
             self.stats.joined += 1
             return await asyncio.shield(pending)
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        inflight[key] = future
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
         try:
-            answer = await resolve()
+            answer = await self._resolve(qname, qtype)
         except BaseException as err:  # cancelled: let joiners retry rather than hang
-            inflight.pop(key, None)
+            self._inflight.pop(key, None)
             future.set_exception(err if isinstance(err, Exception) else asyncio.CancelledError())
             future.exception()  # mark retrieved
             raise
-        inflight.pop(key, None)
-        cache[key] = answer
-        if len(cache) > self._cache_size:
-            cache.popitem(last=False)
+        self._inflight.pop(key, None)
+        self._remember(key, answer)
         future.set_result(answer)
         return answer
+
+    async def query_signed(self, name: str | dns.name.Name, rdtype: str | int) -> Fetched:
+        """Ask with the DNSSEC OK (and CD) bits: the whole response, RRSIGs kept with their RRsets
+        (the DNSSEC validator's ``fetch``). Cached and de-duplicated like ``query``, in a cache of
+        its own (failures for ``failure_ttl`` seconds). ``--zone`` files and ``--offline`` carry no
+        signatures: their names are failures, never absences."""
+        qname = _as_name(name)
+        key = (qname, int(dns.rdatatype.RdataType.make(rdtype)))
+        cached = self._signed.get(key)
+        if cached is not None and not (cached.error is not None and self._expired_signed(key)):
+            self._signed.move_to_end(key)
+            self.stats.cache_hits += 1
+            return cached
+        pending = self._signed_inflight.get(key)
+        if pending is not None:
+            self.stats.joined += 1
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Fetched] = asyncio.get_running_loop().create_future()
+        self._signed_inflight[key] = future
+        try:
+            fetched = await self._resolve_signed(qname, dns.rdatatype.RdataType.make(rdtype))
+        except BaseException as err:  # cancelled: let joiners retry rather than hang
+            self._signed_inflight.pop(key, None)
+            future.set_exception(err if isinstance(err, Exception) else asyncio.CancelledError())
+            future.exception()  # mark retrieved
+            raise
+        self._signed_inflight.pop(key, None)
+        self._remember_signed(key, fetched)
+        future.set_result(fetched)
+        return fetched
 
     async def _resolve_signed(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Fetched:
         if self.zones and self.zones.covers(name):
@@ -149,12 +207,32 @@ class Resolver:
             return fetch_failure(name, rdtype, NOT_VERIFIABLE)
         if not isinstance(self._live, SignedTransport):
             return fetch_failure(name, rdtype, "this DNS transport cannot ask for DNSSEC records")
+        trust = await self.trust()
+        if trust.status is TrustStatus.UNREACHABLE:
+            self.stats.failures += 1
+            return fetch_failure(name, rdtype, trust.reason)
         async with self._semaphore():
             self.stats.sent += 1
             fetched = await self._live.lookup_signed(name, rdtype)
         if fetched.error is not None:
             self.stats.failures += 1
         return fetched
+
+    def _remember_signed(self, key: QuestionKey, fetched: Fetched) -> None:
+        self._signed[key] = fetched
+        if fetched.error is not None:
+            self._signed_expires[key] = time.monotonic() + self._failure_ttl
+        if len(self._signed) > self._cache_size:
+            old, _ = self._signed.popitem(last=False)
+            self._signed_expires.pop(old, None)
+
+    def _expired_signed(self, key: QuestionKey) -> bool:
+        until = self._signed_expires.get(key)
+        if until is None or time.monotonic() < until:
+            return False
+        del self._signed[key]
+        del self._signed_expires[key]
+        return True
 
     async def _resolve(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         found = self.zones.lookup(name, rdtype) if self.zones else None
@@ -167,12 +245,55 @@ class Resolver:
             return Answer(name, rdtype, rest.outcome, rest.rdatas, cnames, rest.error)
         if self._live is None:
             return failure(name, rdtype, NOT_VERIFIABLE)
-        async with self._semaphore():
-            self.stats.sent += 1
-            answer = await self._live.lookup(name, rdtype)
+        trust = await self.trust()
+        if trust.status is TrustStatus.UNREACHABLE:
+            self.stats.failures += 1
+            return failure(name, rdtype, trust.reason)
+        answer = await self._ask_live(name, rdtype)
+        if answer.outcome is Outcome.ERROR and _rcode_failure(answer) and self._backoff > 0:
+            await asyncio.sleep(self._backoff)  # a brief SERVFAIL or REFUSED: once more, a little later
+            answer = await self._ask_live(name, rdtype)
         if answer.outcome is Outcome.ERROR:
             self.stats.failures += 1
+        elif trust.status is TrustStatus.LYING and answer.absent:
+            return failure(name, rdtype, trust.reason)
         return answer
+
+    async def _ask_live(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
+        assert self._live is not None
+        async with self._semaphore():
+            self.stats.sent += 1
+            return await self._live.lookup(name, rdtype)
+
+    # -- self-check ---------------------------------------------------------------------------
+
+    @property
+    def trust_verdict(self) -> Trust | None:
+        """The self-check's verdict once it has run (None before, or when it never needed to)."""
+        return self._trust
+
+    async def trust(self) -> Trust:
+        """Run the self-check once per run (concurrent callers share it); see the class doc."""
+        if self._trust is not None:
+            return self._trust
+        if self._live is None or not self._self_check:
+            self._trust = Trust(TrustStatus.INCONCLUSIVE)
+            return self._trust
+        loop = asyncio.get_running_loop()
+        if self._trust_future is None or self._trust_future.get_loop() is not loop:
+            self._trust_future = asyncio.ensure_future(self._check_self())
+        self._trust = await asyncio.shield(self._trust_future)
+        return self._trust
+
+    async def _check_self(self) -> Trust:
+        assert self._live is not None
+        root, void, *musts = await asyncio.gather(
+            self._live.lookup(dns.name.root, dns.rdatatype.SOA),
+            self._live.lookup(_MUST_NOT_EXIST, dns.rdatatype.A),
+            *(self._live.lookup(n, dns.rdatatype.SOA) for n in self._must_exist),
+        )
+        self.stats.self_check += 2 + len(musts)
+        return await judge_self_check(self._live, root, void, musts, self._timeout)
 
     def _semaphore(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -180,10 +301,47 @@ class Resolver:
             self._gate, self._gate_loop = asyncio.Semaphore(self._max_in_flight), loop
         return self._gate
 
+    def _remember(self, key: QuestionKey, answer: Answer) -> None:
+        self._cache[key] = answer
+        if answer.outcome is Outcome.ERROR and answer.error != NOT_VERIFIABLE:
+            self._expires[key] = time.monotonic() + self._failure_ttl
+        else:
+            self._expires.pop(key, None)
+        if len(self._cache) > self._cache_size:
+            old, _ = self._cache.popitem(last=False)
+            self._expires.pop(old, None)
+
+    def _expired(self, key: QuestionKey) -> bool:
+        """A cached failure past its time: ask again (an absence or an answer stays for the run)."""
+        until = self._expires.get(key)
+        if until is None or time.monotonic() < until:
+            return False
+        del self._cache[key]
+        del self._expires[key]
+        return True
+
+    # -- closing -------------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the live transport's sockets of the running loop."""
+        if self._live is not None:
+            await self._live.aclose()
+
+    def run_sync(self, make: Callable[[], Awaitable[T]]) -> T:
+        """``run_sync`` that closes this resolver's sockets before its event loop ends."""
+
+        async def main() -> T:
+            try:
+                return await make()
+            finally:
+                await self.aclose()
+
+        return run_sync(main)
+
     # -- sync facade ------------------------------------------------------------------------
 
     def query_sync(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
-        return run_sync(lambda: self.query(name, rdtype))
+        return self.run_sync(lambda: self.query(name, rdtype))
 
 
 def _live_source(
@@ -222,3 +380,34 @@ def run_sync(make: Callable[[], Awaitable[T]]) -> T:
         return await make()
 
     return asyncio.run(main())
+
+
+def _rcode_failure(answer: Answer) -> bool:
+    """SERVFAIL or REFUSED from every server (worth one more try); not a timeout."""
+    return bool(answer.error) and "timeout" not in (answer.error or "") and any(
+        code in (answer.error or "") for code in ("SERVFAIL", "REFUSED"))
+
+
+async def judge_self_check(live: Transport, root: Answer, void: Answer, musts: Sequence[Answer],
+                           timeout: float) -> Trust:
+    """The verdict from the self-check's answers; a silent server is probed once for ICMP refusal."""
+    denied = [a for a in (root, *musts) if a.absent]
+    if denied:
+        what = "the root zone" if denied[0] is root else denied[0].name.to_text(omit_final_dot=True)
+        return Trust(TrustStatus.LYING, f"the resolver's answers cannot be trusted (it denies {what}, which exists)")
+    if root.outcome is Outcome.ERROR and all("timeout" in p for p in (root.error or "").split("/")):
+        return Trust(TrustStatus.UNREACHABLE, await _unreachable_reason(live, timeout))
+    if void.outcome is Outcome.ANSWER:
+        return Trust(TrustStatus.HIJACKING, "the resolver answers names that cannot exist (NXDOMAIN rewriting): "
+                                            "a host that does not exist may look as if it does")
+    if root.outcome is Outcome.ANSWER:
+        return Trust(TrustStatus.TRUSTED)
+    return Trust(TrustStatus.INCONCLUSIVE, root.error or "")
+
+
+async def _unreachable_reason(live: Transport, timeout: float) -> str:
+    servers = getattr(live, "servers", ())
+    shown = ", ".join(f"{h}:{p}" if p != 53 else h for h, p in servers) or "the system resolver"
+    if servers and await probe_refused(servers[0], dns.name.root, min(timeout, 1.0)):
+        return f"DNS server {shown} unreachable: connection refused (nothing listens there)"
+    return f"DNS server {shown} unreachable: no answer to the resolver self-check within the timeout"

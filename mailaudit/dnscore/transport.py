@@ -6,21 +6,25 @@ run's CPU (docs/performance.md). This transport keeps dnspython for what it is g
 rdata parsing) and does the rest directly:
 
 * a pool of long-lived UDP sockets per event loop and address family; each question goes out on a
-  random one with a random 16-bit id, and an answer is accepted only from the server asked, with
-  that id and the same question;
+  random one (``secrets``) with a random 16-bit id, and an answer is accepted only from the server
+  asked (addresses compared in canonical form), with that id and the same question;
 * the query built as wire bytes (header, question, EDNS0 OPT with a 1232-byte payload);
 * only the answer section parsed; CNAME chains followed there (``lookup_signed``, for the
   DNSSEC validator, asks with DO and CD and parses the whole response);
-* TCP when the answer is truncated; the next server (or the same again) on timeout, SERVFAIL,
-  REFUSED, FORMERR or NOTIMP.
+* TCP when the answer is truncated, its answer checked like a UDP one (id, response bit, question);
+  the next server (or the same again) on timeout, SERVFAIL, REFUSED, FORMERR or NOTIMP;
+* CNAME chains walked by ``chain.follow``: a loop or an over-long chain is a failure;
+* ``aclose()`` closes the sockets of the running loop (``Resolver.aclose`` calls it).
 
-ICMP errors are not reported: a closed port shows as a timeout.
+ICMP errors do not reach the pooled (unconnected) sockets; ``probe_refused`` asks once over a
+connected socket, where the platform reports a closed port (the resolver's self-check uses it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
+import ipaddress
+import secrets
 import socket
 import struct
 from collections.abc import Sequence
@@ -36,6 +40,7 @@ import dns.resolver
 import dns.wire
 
 from mailaudit.dnscore.answer import Answer, Outcome, failure
+from mailaudit.dnscore.chain import ChainEnd, follow
 from mailaudit.dnscore.nameservers import address_of, parse_nameserver
 from mailaudit.dnssec.model import Fetched, fetch_failure, fetched_from_message
 from mailaudit.errors import InputError
@@ -72,9 +77,9 @@ class _Endpoint(asyncio.DatagramProtocol):
         pass  # ICMP errors: the question times out and is retried
 
     async def ask(self, server: Server, question: bytes, tail: bytes, timeout: float) -> bytes:
-        qid = random.getrandbits(16)
+        qid = secrets.randbits(16)
         while qid in self.waiting:
-            qid = random.getrandbits(16)
+            qid = secrets.randbits(16)
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self.waiting[qid] = (server, question.lower(), future)
         try:
@@ -91,6 +96,8 @@ class Transport(Protocol):
 
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer: ...
 
+    async def aclose(self) -> None: ...
+
 
 @runtime_checkable
 class SignedTransport(Protocol):
@@ -106,13 +113,13 @@ class Do53Source:
     def __init__(self, nameservers: Sequence[str] | None, port: int, timeout: float, retries: int) -> None:
         if nameservers:
             pairs = [parse_nameserver(text, port) for text in nameservers]
-            self._servers = [(address_of(host, f"{host}:{p}"), p) for host, p in pairs]
+            self._servers = [(canonical(address_of(host, f"{host}:{p}")), p) for host, p in pairs]
         else:
             try:
                 system = dns.resolver.Resolver()
             except dns.exception.DNSException as err:
                 raise InputError(f"no system resolver configuration: {err}") from None
-            self._servers = [(str(ns), port) for ns in system.nameservers]
+            self._servers = [(canonical(str(ns)), port) for ns in system.nameservers]
         if not self._servers:
             raise InputError("no nameserver configured")
         self._timeout = timeout
@@ -128,7 +135,23 @@ class Do53Source:
         pool = self._pools.get(family)
         if pool is None:
             pool = self._pools[family] = asyncio.ensure_future(_open_pool(family))
-        return random.choice(await asyncio.shield(pool))
+        return secrets.choice(await asyncio.shield(pool))
+
+    @property
+    def servers(self) -> tuple[Server, ...]:
+        return tuple(self._servers)
+
+    async def aclose(self) -> None:
+        """Close the sockets opened in the running loop (pools of other loops died with them)."""
+        if self._pool_loop is not asyncio.get_running_loop():
+            return
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            if pool.done() and not pool.cancelled() and pool.exception() is None:
+                for endpoint in pool.result():
+                    if endpoint.transport is not None:
+                        endpoint.transport.close()
+        await asyncio.sleep(0)  # let the transports finish closing
 
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         wire = await self._exchange(name, rdtype, dnssec=False)
@@ -145,8 +168,11 @@ class Do53Source:
         header = struct.pack("!HHHHH", 0x0110 if dnssec else 0x0100, 1, 0, 0, 1)  # RD (+CD), 1 question, 1 OPT
         tail = header + question + (OPT_DO if dnssec else OPT)
         problems: list[str] = []
+        final: set[Server] = set()  # servers whose answer will not change if asked again
         for attempt in range(self._attempts * len(self._servers)):
             server = self._servers[attempt % len(self._servers)]
+            if server in final:
+                continue
             try:
                 wire = await (await self._endpoint(server)).ask(server, question, tail, self._timeout)
                 if wire[2] & 0x02:  # truncated: ask again over TCP
@@ -163,6 +189,8 @@ class Do53Source:
             rcode = wire[3] & 0x0F
             if rcode in RETRY_RCODES:
                 problems.append(dns.rcode.to_text(dns.rcode.Rcode(rcode)))
+                if rcode != dns.rcode.SERVFAIL:  # REFUSED, FORMERR, NOTIMP: a policy, not a hiccup
+                    final.add(server)
                 continue
             return wire
         return "/".join(sorted(set(problems))) or "no nameserver answered"
@@ -184,45 +212,84 @@ async def _open_pool(family: int) -> list[_Endpoint]:
 async def _tcp(server: Server, tail: bytes) -> bytes:
     reader, writer = await asyncio.open_connection(*server)
     try:
-        qid = random.getrandbits(16)
+        qid = secrets.randbits(16)
         wire = struct.pack("!H", qid) + tail
         writer.write(struct.pack("!H", len(wire)) + wire)
         size = struct.unpack("!H", await reader.readexactly(2))[0]
         answer = await reader.readexactly(size)
-        if len(answer) < 12 or struct.unpack_from("!H", answer)[0] != qid:
+        question = _question_of(tail)
+        if (len(answer) < 12 or struct.unpack_from("!H", answer)[0] != qid or not answer[2] & 0x80
+                or answer[12 : 12 + len(question)].lower() != question.lower()):
             raise OSError("TCP answer does not match the question")
         return answer
     finally:
         writer.close()
 
 
+def _question_of(tail: bytes) -> bytes:
+    """The question section of a query built by ``lookup`` (header tail: flags and 4 counts)."""
+    return tail[10 : len(tail) - len(OPT)]
+
+
+def canonical(address: str) -> str:
+    """An address in the form the kernel reports a datagram's source in (``0::1`` -> ``::1``)."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return address
+
+
+async def probe_refused(server: Server, name: dns.name.Name, timeout: float) -> bool:
+    """True when the platform says nothing listens on the server's UDP port (ICMP port
+    unreachable, seen only on a connected socket); False when it answers or stays silent."""
+    loop = asyncio.get_running_loop()
+    refused: asyncio.Future[bool] = loop.create_future()
+
+    class _Probe(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            if not refused.done():
+                refused.set_result(False)
+
+        def error_received(self, exc: Exception) -> None:
+            if not refused.done():
+                refused.set_result(isinstance(exc, ConnectionRefusedError))
+
+    try:
+        transport, _ = await loop.create_datagram_endpoint(_Probe, remote_addr=server)
+    except OSError:
+        return False
+    try:
+        query = struct.pack("!HHHHHH", secrets.randbits(16), 0x0100, 1, 0, 0, 0)
+        wire_name = name.to_wire()
+        assert wire_name is not None
+        transport.sendto(query + wire_name + struct.pack("!HH", dns.rdatatype.SOA, 1))
+        return bool(await asyncio.wait_for(refused, timeout))
+    except (TimeoutError, OSError):
+        return False
+    finally:
+        transport.close()
+
+
 def to_answer(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes) -> Answer:
-    """An Answer from a response, parsing only its answer section and following CNAMEs there."""
+    """An Answer from a response, parsing only its answer section and following CNAMEs there;
+    a looping or over-long chain is a failure, never an absence."""
     try:
         records = _answer_section(wire)
     except (dns.exception.DNSException, ValueError, struct.error, IndexError) as err:
         return failure(name, rdtype, f"malformed answer: {type(err).__name__}")
-    cnames: list[dns.name.Name] = []
-    current = name
-    for _ in range(16):
-        found = records.get((current, rdtype))
-        if found:
-            return Answer(name, rdtype, Outcome.ANSWER, tuple(dict.fromkeys(found)), tuple(cnames))
-        alias = records.get((current, dns.rdatatype.CNAME))
-        if not alias or rdtype == dns.rdatatype.CNAME:
-            break
-        current = alias[0].target  # type: ignore[attr-defined]
-        if current in cnames:
-            break
-        cnames.append(current)
+    chain = follow(records, name, rdtype)
+    if chain.problem is not None:
+        return Answer(name, rdtype, Outcome.ERROR, cnames=chain.cnames, error=chain.problem)
+    if chain.end is ChainEnd.FOUND:
+        return Answer(name, rdtype, Outcome.ANSWER, chain.rdatas, chain.cnames)
     rcode = wire[3] & 0x0F
     if rcode == dns.rcode.NXDOMAIN:
-        return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=tuple(cnames))
+        return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=chain.cnames)
     if rcode == dns.rcode.YXDOMAIN:
         return failure(name, rdtype, "YXDOMAIN")
     if rcode != dns.rcode.NOERROR:
         return failure(name, rdtype, dns.rcode.to_text(dns.rcode.Rcode(rcode)))
-    return Answer(name, rdtype, Outcome.NODATA, cnames=tuple(cnames))
+    return Answer(name, rdtype, Outcome.NODATA, cnames=chain.cnames)
 
 
 def to_fetched(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes) -> Fetched:

@@ -25,6 +25,7 @@ import dns.zonefile
 from mailaudit.dnscore.answer import Answer, Outcome
 from mailaudit.errors import InputError
 from mailaudit.text import escape_text
+from mailaudit.userfiles import read_user_bytes
 
 _ORIGIN_RE = re.compile(rb"^\$ORIGIN[ \t]+(\S+)", re.MULTILINE)
 _MAX_CHAIN = 16
@@ -128,7 +129,7 @@ def _wildcard(zone: _Zone, name: dns.name.Name) -> dns.node.Node | None:
 
 
 def load_zone_file(path: pathlib.Path) -> dns.zone.Zone:
-    """Parse one BIND zone file; origin from its first ``$ORIGIN`` or the name ``DOMAIN.zone``.
+    """Parse one BIND zone file; origin from an ``$ORIGIN`` at its top or the name ``DOMAIN.zone``.
 
     A broken file is an ``InputError`` of one line: bad syntax, a class other than IN, ``$INCLUDE``,
     a ``$GENERATE`` of more than ``_MAX_GENERATED`` names, a name outside the zone (which a plain
@@ -158,26 +159,29 @@ def load_zone_file(path: pathlib.Path) -> dns.zone.Zone:
 
 
 def _read(path: pathlib.Path) -> bytes:
-    try:
-        if path.stat().st_size > _MAX_ZONE_BYTES:
-            raise InputError(f"zone file {path}: larger than {_MAX_ZONE_BYTES // 2**20} MiB")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"zone file {path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"zone file {path}: is a folder") from None
-    except OSError as err:
-        raise InputError(f"zone file {path}: {err.strerror or err}") from None
+    return read_user_bytes(path, _MAX_ZONE_BYTES, "zone file")
+
+
+def _top_origin(data: bytes) -> str | None:
+    """The ``$ORIGIN`` that opens the file (before any record), or None. A later ``$ORIGIN`` only
+    changes the origin of the lines after it, as in BIND; it is not the zone's origin."""
+    for raw in data.splitlines():
+        line = raw.split(b";", 1)[0].strip()
+        if not line or line.upper().startswith(b"$TTL"):
+            continue
+        match = _ORIGIN_RE.match(line)
+        return match.group(1).decode("utf-8", errors="replace") if match else None
+    return None
 
 
 def _origin(path: pathlib.Path, data: bytes) -> dns.name.Name:
-    declared = _ORIGIN_RE.search(data)
+    declared = _top_origin(data)
     if declared:
-        origin_text = declared.group(1).decode("utf-8", errors="replace")
+        origin_text = declared
     elif path.name.endswith(".zone"):
         origin_text = path.name[: -len(".zone")]
     else:
-        raise InputError(f"zone file {path}: no $ORIGIN and the file is not named DOMAIN.zone")
+        raise InputError(f"zone file {path}: no $ORIGIN at the top and the file is not named DOMAIN.zone")
     try:
         return dns.name.from_text(origin_text)
     except (dns.exception.DNSException, ValueError, UnicodeError) as err:

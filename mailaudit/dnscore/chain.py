@@ -1,0 +1,59 @@
+"""Following a CNAME chain through the records of one response: the one walker every live
+transport uses, so that a looping or over-long chain is a failure everywhere, never an absence."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import dns.name
+import dns.rdata
+import dns.rdatatype
+
+MAX_CHAIN = 16  # CNAMEs followed before a chain counts as too long (resolvers stop at 8-16)
+
+Records = Mapping[tuple[dns.name.Name, int], Sequence[dns.rdata.Rdata]]
+
+
+class ChainEnd(enum.Enum):
+    FOUND = "found"  # records of the asked type at the end of the chain
+    END = "end"  # the chain ends without them (NODATA or NXDOMAIN, the rcode says which)
+    LOOP = "loop"
+    TOO_LONG = "too long"
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    end: ChainEnd
+    cnames: tuple[dns.name.Name, ...] = ()
+    rdatas: tuple[dns.rdata.Rdata, ...] = ()
+
+    @property
+    def problem(self) -> str | None:
+        """Why the chain is a failure (a loop, too long), or None."""
+        if self.end is ChainEnd.LOOP:
+            last = self.cnames[-1].to_text(omit_final_dot=True) if self.cnames else "?"
+            return f"CNAME loop at {last}"
+        if self.end is ChainEnd.TOO_LONG:
+            return f"CNAME chain longer than {MAX_CHAIN}"
+        return None
+
+
+def follow(records: Records, name: dns.name.Name, rdtype: int, limit: int = MAX_CHAIN) -> Chain:
+    """Walk from ``name`` through CNAMEs in ``records`` to the records of ``rdtype``."""
+    cnames: list[dns.name.Name] = []
+    current = name
+    for _ in range(limit + 1):
+        found = records.get((current, rdtype))
+        if found:
+            return Chain(ChainEnd.FOUND, tuple(cnames), tuple(dict.fromkeys(found)))
+        alias = records.get((current, dns.rdatatype.CNAME))
+        if not alias or rdtype == dns.rdatatype.CNAME:
+            return Chain(ChainEnd.END, tuple(cnames))
+        current = alias[0].target  # type: ignore[attr-defined]
+        if current == name or current in cnames:
+            cnames.append(current)
+            return Chain(ChainEnd.LOOP, tuple(cnames))
+        cnames.append(current)
+    return Chain(ChainEnd.TOO_LONG, tuple(cnames))
