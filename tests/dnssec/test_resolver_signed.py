@@ -108,3 +108,19 @@ def test_validator_over_the_resolver(signed_server: Serve, world: World, transpo
         return [v.status for v in verdicts]
 
     assert asyncio.run(run()) == [Status.SECURE, Status.INSECURE, Status.BOGUS, Status.SECURE]
+
+
+def test_a_failure_is_asked_again_after_failure_ttl(signed_server: Serve) -> None:
+    server = signed_server().timeout("example.test.", "MX")
+    res = Resolver([server.address], timeout=0.3, retries=0, failure_ttl=0.2)
+
+    async def run() -> tuple[str | None, str | None, str | None]:
+        first = await res.query_signed(NAME, "MX")
+        again = await res.query_signed(NAME, "MX")  # within the ttl: the cached failure
+        server.timeouts.clear()
+        await asyncio.sleep(0.3)
+        later = await res.query_signed(NAME, "MX")
+        return first.error, again.error, later.error
+
+    assert asyncio.run(run()) == ("timeout", "timeout", None)
+    assert server.count("example.test.", "MX") == 2
