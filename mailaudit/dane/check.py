@@ -16,6 +16,7 @@ from mailaudit.dnssec.explain import indeterminate_text
 from mailaudit.dnssec.model import Status, Verdict
 from mailaudit.facts.dnssec import DnssecFacts, HostDnssec, dnssec_facts, not_verifiable
 from mailaudit.facts.mx import mx_facts
+from mailaudit.model import Severity
 
 PROBLEM_WORDS = ("usage.pkix", "usage.unknown", "selector.unknown", "mtype.unknown", "data.length", "data.unparseable")
 
@@ -75,6 +76,7 @@ async def _host(ctx: AuditContext, out: Collector, facts: DnssecFacts, host: Hos
             "dane.tlsa.unsigned",
             subject,
             variant=variant,
+            severity=Severity.LOW if variant == "mx" else None,  # the provider's DANE is fine; the domain is unsigned
             evidence=[*evidence, *_why(verdict)],
             host=host.host,
             insecure_at=(verdict.insecure_at or verdict.name).rstrip("."),

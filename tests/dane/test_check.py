@@ -101,3 +101,10 @@ def test_a_bogus_zone_is_reported_once_by_the_dnssec_check(signed_server: Serve,
     report = audit(signed_server(), anchor, "expired.test", "dnssec", "dane")
     assert [f.id for f in result(report, "dnssec").findings] == ["dnssec.bogus"]
     assert result(report, "dane").findings == ()
+
+
+def test_signed_provider_mx_of_an_unsigned_domain_is_low(signed_server: Serve, anchor: pathlib.Path) -> None:
+    check = result(audit(signed_server(), anchor, "plain.test", "dane"), "dane")
+    (finding,) = check.findings
+    assert finding.id == "dane.tlsa.unsigned" and finding.variant == "mx"
+    assert finding.severity is Severity.LOW and "plain.test" in finding.detail

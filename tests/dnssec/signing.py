@@ -164,6 +164,8 @@ def build_world(now: float | None = None) -> World:
     unsigned_text = mail_zone("unsigned.test.", TLSA_311) + "mx3.unsigned.test. A 192.0.2.26\n"
     unsigned_text += f"_25._tcp.mx3.unsigned.test. TLSA {TLSA_311}\n"
     world.zones.append(unsigned(unsigned_text, "unsigned.test."))
+    world.zones.append(unsigned(soa("plain.test.") + "plain.test. MX 10 mx.example.test.\n", "plain.test."))
+    delegate("plain.test.", None)  # an unsigned domain whose MX is a signed host with TLSA
     dane = world.child("dane.test.", DANE_ZONE)
     delegate("dane.test.", ds_text("dane.test.", dane))
     badtlsa = world.child("badtlsa.test.", mail_zone("badtlsa.test.", TLSA_311))
