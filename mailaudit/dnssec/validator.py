@@ -82,9 +82,12 @@ class Validator:
 
     # -- public --------------------------------------------------------------------------
 
-    async def validate(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Verdict:
-        """The status of the RRset ``name``/``rdtype`` (or of its proven absence)."""
-        return await self._validate(name, rdtype, MAX_CNAMES)
+    async def validate(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, *, records: bool = False) -> Verdict:
+        """The status of the RRset ``name``/``rdtype`` (or of its proven absence).
+
+        ``records``: also fetch the RRset in an insecure zone, to report it (``Verdict.records``);
+        in signed zones it is always fetched, to be verified."""
+        return await self._validate(name, rdtype, MAX_CNAMES, records)
 
     async def zone_status(self, name: dns.name.Name) -> ZoneState:
         """The state of the zone holding ``name`` (secure, insecure, bogus or indeterminate)."""
@@ -273,10 +276,14 @@ class Validator:
 
     # -- data ------------------------------------------------------------------------------
 
-    async def _validate(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, depth: int) -> Verdict:
+    async def _validate(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, depth: int, records: bool
+    ) -> Verdict:
         zone = await self._memo(name)
         if zone.status in (Status.BOGUS, Status.INDETERMINATE) or zone.absent:
             return _verdict(name, rdtype, zone)
+        if zone.status is Status.INSECURE and not records:
+            return _verdict(name, rdtype, zone)  # nothing to verify, and no question asked for nothing
         fetched = await self.fetch(name, rdtype)
         if fetched.error is not None:
             return _verdict(name, rdtype, zone.fail(Status.INDETERMINATE, _failed(fetched)))
@@ -297,7 +304,7 @@ class Validator:
         target = alias.rrset[0].target
         if depth <= 0 or target == name:
             return replace(here, status=Status.BOGUS, problems=(_problem("cname.loop", zone.name, owner=_text(name)),))
-        return _combine(here, await self._validate(target, rdtype, depth - 1))
+        return _combine(here, await self._validate(target, rdtype, depth - 1, records))
 
 
 _RANK = {"rrsig.expired": 0, "rrsig.not_yet_valid": 1, "rrsig.invalid": 2, "rrsig.algorithm": 3}

@@ -69,6 +69,6 @@ async def _host(checker: Validator, host: MxHost) -> HostDnssec:
     rdtype = dns.rdatatype.AAAA if host.addresses and all(":" in a for a in host.addresses) else dns.rdatatype.A
     name: dns.name.Name = host.name
     address, tlsa = await asyncio.gather(
-        checker.validate(name, rdtype), checker.validate(tlsa_name(name), dns.rdatatype.TLSA)
+        checker.validate(name, rdtype), checker.validate(tlsa_name(name), dns.rdatatype.TLSA, records=True)
     )
     return HostDnssec(host.text, address, tlsa)
