@@ -52,9 +52,12 @@ class RunContext:
     async def query(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
         return await self.resolver.query(name, rdtype)
 
-    async def shared(self, key: object, make: Callable[[], Awaitable[T]]) -> T:
-        """Compute a per-run fact once (shared by every domain of a batch)."""
-        return await _memoised(self.run.memo, key, make, self.run.limit)
+    async def shared(
+        self, key: object, make: Callable[[], Awaitable[T]], keep: Callable[[T], bool] | None = None
+    ) -> T:
+        """Compute a per-run fact once (shared by every domain of a batch). With ``keep``, a result
+        it rejects (a failure) is shared only by those already waiting, then forgotten."""
+        return await _memoised(self.run.memo, key, make, self.run.limit, keep)
 
 
 class AuditContext(RunContext):
@@ -83,7 +86,11 @@ class AuditContext(RunContext):
 
 
 async def _memoised(
-    memo: dict[object, asyncio.Future[Any]], key: object, make: Callable[[], Awaitable[T]], limit: int | None = None
+    memo: dict[object, asyncio.Future[Any]],
+    key: object,
+    make: Callable[[], Awaitable[T]],
+    limit: int | None = None,
+    keep: Callable[[T], bool] | None = None,
 ) -> T:
     future = memo.get(key)
     if future is None:
@@ -94,4 +101,6 @@ async def _memoised(
     elif isinstance(memo, collections.OrderedDict):
         memo.move_to_end(key)
     result: T = await asyncio.shield(future)
+    if keep is not None and memo.get(key) is future and not keep(result):
+        del memo[key]  # e.g. a failure: the next domain asks again (the resolver bounds how often)
     return result

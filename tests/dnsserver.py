@@ -10,6 +10,11 @@ files and records added in code, and can misbehave on purpose:
 * UDP answers larger than the client's EDNS payload (512 without EDNS) go out truncated,
   ``truncate(name)`` truncates every UDP answer for a name, so clients must retry over TCP;
 * ``delay``: seconds added to every answer, without serialising answers;
+* ``fail_for(name, seconds)``: never answer the name until that many seconds have passed;
+* ``lie()``: NXDOMAIN (without an SOA) for every name, as a filtering or captive resolver;
+* ``silence()``: never answer anything (a dead server that still holds the port);
+* ``tcp_mismatch(name)``: TCP answers for the name carry another question (a broken middlebox);
+* ``host``: the address to listen on (``127.0.0.1`` by default, ``::1`` works too);
 * ``queries``: a Counter of (name, TYPE) asked, for 'asked once' tests; ``reset()`` clears it.
 """
 
@@ -21,6 +26,7 @@ import pathlib
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterable
 
 import dns.exception
@@ -95,14 +101,18 @@ def _name(name: str | dns.name.Name) -> dns.name.Name:
 
 
 class DNSServer:
-    def __init__(self, data: ZoneData | None = None, delay: float = 0.0) -> None:
+    def __init__(self, data: ZoneData | None = None, delay: float = 0.0, host: str = "127.0.0.1") -> None:
         self.data = data or ZoneData()
         self.delay = delay
+        self.failing_until: dict[dns.name.Name, float] = {}
+        self.lying = False
+        self.silent = False
+        self.tcp_mismatched: set[dns.name.Name] = set()
         self.timeouts: set[tuple[dns.name.Name, int | None]] = set()
         self.servfails: set[dns.name.Name] = set()
         self.truncated: set[dns.name.Name] = set()
         self.queries: collections.Counter[tuple[str, str]] = collections.Counter()
-        self.host = "127.0.0.1"
+        self.host = host
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -127,13 +137,30 @@ class DNSServer:
         self.servfails.add(_name(name))
         return self
 
+    def fail_for(self, name: str, seconds: float) -> DNSServer:
+        self.failing_until[_name(name)] = time.monotonic() + seconds
+        return self
+
+    def lie(self) -> DNSServer:
+        self.lying = True
+        return self
+
+    def silence(self) -> DNSServer:
+        self.silent = True
+        return self
+
+    def tcp_mismatch(self, name: str) -> DNSServer:
+        self.tcp_mismatched.add(_name(name))
+        self.truncated.add(_name(name))
+        return self
+
     def truncate(self, name: str) -> DNSServer:
         self.truncated.add(_name(name))
         return self
 
     @property
     def address(self) -> str:
-        return f"{self.host}:{self.port}"
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
     def count(self, name: str, rdtype: str) -> int:
         return self.queries[(_name(name).to_text().lower(), rdtype.upper())]
@@ -155,7 +182,12 @@ class DNSServer:
         qname, qtype = question.name, question.rdtype
         with self._lock:
             self.queries[(qname.to_text().lower(), dns.rdatatype.to_text(qtype))] += 1
+        if self.silent or time.monotonic() < self.failing_until.get(qname, 0.0):
+            return None
         response = dns.message.make_response(query)
+        if self.lying:
+            response.set_rcode(dns.rcode.NXDOMAIN)
+            return response
         response.flags |= dns.flags.AA
         chain: list[dns.name.Name] = []
         current = qname
@@ -278,6 +310,8 @@ class DNSServer:
                 response = await self._respond(await reader.readexactly(size))
                 if response is None:
                     continue
+                if response.question and response.question[0].name in self.tcp_mismatched:
+                    response.question[0].name = dns.name.from_text("elsewhere.invalid.")
                 wire = response.to_wire(max_size=65535)
                 writer.write(struct.pack("!H", len(wire)) + wire)
                 await writer.drain()
@@ -297,12 +331,13 @@ def _rrset(name: dns.name.Name, rdatas: Iterable[dns.rdata.Rdata]) -> dns.rrset.
 
 def _bind_pair(host: str) -> tuple[socket.socket, socket.socket]:
     """A UDP and a TCP socket on the same free port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     for _ in range(50):
-        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp = socket.socket(family, socket.SOCK_DGRAM)
         udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)  # bursts queue, not drop
         udp.bind((host, 0))
         port = udp.getsockname()[1]
-        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp = socket.socket(family, socket.SOCK_STREAM)
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             tcp.bind((host, port))

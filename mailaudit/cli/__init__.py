@@ -59,7 +59,8 @@ def _run(argv: list[str] | None) -> int:
 
 
 def _exit(code: int) -> int:
-    sys.stdout.flush()  # a write error here is the caller's OSError: one line, exit 2
+    if sys.stdout is not None:
+        sys.stdout.flush()  # a write error here is the caller's OSError: one line, exit 2
     return int(code)
 
 
@@ -68,9 +69,9 @@ def _silence_stdout() -> None:
     flush at exit (which would print a traceback-like warning)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, 1)
         os.close(devnull)
-    except (OSError, ValueError):
+    except OSError:
         pass
 
 

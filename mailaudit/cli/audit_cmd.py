@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 import sys
 from collections.abc import Iterable
@@ -11,6 +12,7 @@ import click
 
 from mailaudit.catalogue import Catalogue
 from mailaudit.cli.common import audit_options, build_options, load_baseline, output_format, resolver_from
+from mailaudit.cli.output import emit
 from mailaudit.domains import DomainInput, normalize
 from mailaudit.engine import Auditor
 from mailaudit.errors import InputError
@@ -75,7 +77,9 @@ def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool) -> i
     except KeyboardInterrupt:
         if fmt in ("jsonl", "json", "junit", "csv"):  # a partial machine document would mislead
             raise
-        _write(kept, inputs, fmt, RenderOptions(options.fail_on, params["lang"], interrupted=True))
+        note = auditor.catalogue.words("ui")["t_interrupted"].format(count=len(kept))
+        marked = [dataclasses.replace(r, notes=(note, *r.notes), run_notes=(note, *r.run_notes)) for r in kept]
+        _write(marked, inputs, fmt, RenderOptions(options.fail_on, params["lang"]))
         raise
     if fmt != "jsonl":
         _write(kept, inputs, fmt, RenderOptions(options.fail_on, params["lang"]))
@@ -92,8 +96,7 @@ async def _stream(auditor: Auditor, inputs: list[DomainInput], params: dict[str,
         if progress:
             click.echo(f"\r[{tally.domains}/{len(inputs)}] {report.domain[:60]:<60}", err=True, nl=False)
         if fmt == "jsonl":
-            sys.stdout.write(render_jsonl_line(report))
-            sys.stdout.flush()
+            emit(render_jsonl_line(report))
         else:
             kept.append(report)
     if progress:
@@ -103,4 +106,4 @@ async def _stream(auditor: Auditor, inputs: list[DomainInput], params: dict[str,
 def _write(reports: list[DomainReport], inputs: list[DomainInput], fmt: str, options: RenderOptions) -> None:
     order = {item.domain: i for i, item in enumerate(inputs)}
     reports = sorted(reports, key=lambda r: order.get(r.domain, 0))
-    sys.stdout.write(render(fmt, reports, options))
+    emit(render(fmt, reports, options))

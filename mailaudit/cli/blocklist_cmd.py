@@ -8,7 +8,6 @@ refusal is never a listing.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -16,6 +15,7 @@ import click
 from mailaudit.addresses import parse_ip, special_range
 from mailaudit.catalogue import LANGUAGES, Catalogue
 from mailaudit.cli.common import output_format, resolver_from, resolver_options
+from mailaudit.cli.output import emit
 from mailaudit.dnsbl.check import Target
 from mailaudit.dnsbl.lists import Kind, check_dqs_key, select
 from mailaudit.domains import normalize
@@ -46,7 +46,7 @@ def blocklist(targets: tuple[str, ...], **params: Any) -> int:
     auditor = Auditor(resolver_from(params), AuditOptions(), Catalogue.load(params["lang"]))
     result = auditor.resolver.run_sync(lambda: inspect_blocklists(auditor, wanted, lists, key))
     fmt = output_format(params["fmt"])
-    sys.stdout.write(render_blocklist_json(result) if fmt == "json" else render_blocklist_table(result, params["lang"]))
+    emit(render_blocklist_json(result) if fmt == "json" else render_blocklist_table(result, params["lang"]))
     return int(result.exit_code)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from mailaudit.cli.output import emit
 from mailaudit.diff import diff_reports, read_report_file
 from mailaudit.render.diffout import render_diff_table
 from mailaudit.render.jsonout import dumps
@@ -23,7 +24,7 @@ def diff(old: pathlib.Path, new: pathlib.Path, fmt: str | None) -> int:
     result: dict[str, Any] = diff_reports(read_report_file(old), read_report_file(new))
     fmt = fmt or ("table" if sys.stdout.isatty() else "json")
     if fmt == "json":
-        sys.stdout.write(dumps(result, pretty=True) + "\n")
+        emit(dumps(result, pretty=True) + "\n")
     else:
-        sys.stdout.write(render_diff_table(result))
+        emit(render_diff_table(result))
     return 0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from mailaudit.catalogue import Catalogue
 from mailaudit.cli.common import build_options, check_options, resolver_from
+from mailaudit.cli.output import emit
 from mailaudit.domains import normalize
 from mailaudit.engine import Auditor
 from mailaudit.fixplan.plan import plan
@@ -40,5 +40,5 @@ def fix(domain: str, fmt: str, **params: Any) -> int:
     report = resolver.run_sync(go)
     steps = plan(report, params["lang"])
     render = {"text": plan_text, "zone": plan_zone, "json": plan_json}[fmt]
-    sys.stdout.write(render(steps))
+    emit(render(steps))
     return int(ExitCode.INCOMPLETE if report.errors else ExitCode.OK)

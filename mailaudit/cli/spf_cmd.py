@@ -9,7 +9,6 @@ Exit code 1 when the SPF check has a finding at or above high or an address does
 from __future__ import annotations
 
 import dataclasses
-import sys
 from typing import Any
 
 import click
@@ -17,6 +16,7 @@ import click
 from mailaudit.addresses import parse_ip
 from mailaudit.catalogue import LANGUAGES, Catalogue
 from mailaudit.cli.common import output_format, resolver_from, resolver_options
+from mailaudit.cli.output import emit
 from mailaudit.domains import normalize
 from mailaudit.engine import Auditor
 from mailaudit.errors import InputError
@@ -48,5 +48,5 @@ def spf(domain: str, ips: tuple[str, ...], **params: Any) -> int:
     helo = params["helo"] or name
     result = auditor.resolver.run_sync(lambda: inspect_spf(auditor, name, ips, sender, helo))
     fmt = output_format(params["fmt"])
-    sys.stdout.write(render_spf_json(result) if fmt == "json" else render_spf_table(result, params["lang"]))
+    emit(render_spf_json(result) if fmt == "json" else render_spf_table(result, params["lang"]))
     return int(result.exit_code)

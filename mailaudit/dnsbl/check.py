@@ -115,7 +115,8 @@ async def _ask(ctx: RunContext, zone: str, name: dns.name.Name, rdtype: str) -> 
 async def list_health(ctx: RunContext, bl: Blocklist, dqs_key: str | None) -> ListHealth:
     """The list's RFC 5782 section 5 probe, memoised for the whole run."""
     zone = query_zone(bl, dqs_key)
-    return await ctx.shared(("dnsbl", "health", zone), lambda: _probe(ctx, bl, zone, dqs_key))
+    return await ctx.shared(("dnsbl", "health", zone), lambda: _probe(ctx, bl, zone, dqs_key),
+                            keep=lambda health: health.status != "error")
 
 
 async def _probe(ctx: RunContext, bl: Blocklist, zone: str, dqs_key: str | None) -> ListHealth:

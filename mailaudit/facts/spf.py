@@ -30,7 +30,13 @@ async def _fetch(ctx: AuditContext, domain: str) -> NodeInfo:
     """One node's facts, once per run: include trees shared by many domains are fetched once."""
     if domain == ctx.domain:  # the domain's own record: needed by this audit only
         return await ctx.fact(("spf.node", domain), lambda: fetch_node(ctx.resolver, domain))
-    return await ctx.shared(("spf.node", domain), lambda: fetch_node(ctx.resolver, domain))
+    return await ctx.shared(("spf.node", domain), lambda: fetch_node(ctx.resolver, domain), keep=_complete)
+
+
+def _complete(info: NodeInfo) -> bool:
+    """A node that could not be fetched is not kept for the run: a brief failure must not spoil
+    every later domain that includes it."""
+    return not info.failures and info.problem != "failed"
 
 
 async def _collect(ctx: AuditContext) -> SpfFacts:

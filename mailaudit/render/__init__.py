@@ -20,7 +20,6 @@ FORMATS = ("table", "json", "jsonl", "html", "junit", "markdown")
 class RenderOptions:
     fail_on: Severity | None = Severity.HIGH
     lang: str = "en"
-    interrupted: bool = False  # Ctrl-C: the reports are the domains that finished
 
 
 def render(fmt: str, reports: Sequence[DomainReport], options: RenderOptions | None = None) -> str:
@@ -28,7 +27,7 @@ def render(fmt: str, reports: Sequence[DomainReport], options: RenderOptions | N
     if fmt == "table":
         from mailaudit.render.table import render_table
 
-        return render_table(reports, options.lang, options.interrupted)
+        return render_table(reports, options.lang)
     if fmt == "json":
         from mailaudit.render.jsonout import render_json
 

@@ -20,20 +20,18 @@ Words = Mapping[str, str]
 _NOTE_WIDTH = 100
 
 
-def render_table(reports: Iterable[DomainReport], lang: str = "en", interrupted: bool = False) -> str:
+def render_table(reports: Iterable[DomainReport], lang: str = "en") -> str:
     reports = list(reports)
     words = ui(lang)
-    head = _headlines(reports, words, interrupted)
+    head = _headlines(reports, words)
     text = "\n".join(render_one(r, words) for r in reports)
     body = text + "\n" + render_summary(reports, words) if len(reports) > 1 else text
     return head + body
 
 
-def _headlines(reports: Sequence[DomainReport], words: Words, interrupted: bool) -> str:
+def _headlines(reports: Sequence[DomainReport], words: Words) -> str:
     seen = dict.fromkeys(n for r in reports for n in r.run_notes)
     lines = [f"{words['t_warning']}: {safe(n)}" for n in seen]
-    if interrupted:
-        lines.append(f"{words['t_warning']}: {words['t_interrupted'].format(count=len(reports))}")
     return "\n".join(lines) + "\n\n" if lines else ""
 
 
