@@ -18,8 +18,6 @@ from mailaudit.facts.dnssec import DnssecFacts, HostDnssec, dnssec_facts, not_ve
 from mailaudit.facts.mx import mx_facts
 from mailaudit.model import Severity
 
-PROBLEM_WORDS = ("usage.pkix", "usage.unknown", "selector.unknown", "mtype.unknown", "data.length", "data.unparseable")
-
 
 async def run(ctx: AuditContext, out: Collector) -> None:
     if not_verifiable(ctx):
@@ -69,9 +67,21 @@ async def _host(ctx: AuditContext, out: Collector, facts: DnssecFacts, host: Hos
         return
     if not records:
         return  # no DANE for this host (a proven or an unsigned absence)
-    weak = _weakest(facts.mx, host)
-    if weak is not None:
-        variant, verdict = weak
+    if not _untrusted(ctx, out, facts.mx, host, subject, evidence):
+        _judge_records(ctx, out, subject, host.host, records, entry)
+
+
+def _untrusted(
+    ctx: AuditContext, out: Collector, mx: Verdict, host: HostDnssec, subject: str, evidence: list[str]
+) -> bool:
+    """Whether DANE senders cannot use the records (a lookup not secure); reported here if so."""
+    weak = _weakest(mx, host)
+    if weak is None:
+        return False
+    variant, verdict = weak
+    if verdict.status is Status.INDETERMINATE:
+        out.failed(indeterminate_text(ctx.catalogue.words("dnssec"), subject, verdict))
+    elif verdict.status is Status.INSECURE:  # (a bogus MX or address lookup is the dnssec check's finding)
         out.add(
             "dane.tlsa.unsigned",
             subject,
@@ -81,8 +91,7 @@ async def _host(ctx: AuditContext, out: Collector, facts: DnssecFacts, host: Hos
             host=host.host,
             insecure_at=(verdict.insecure_at or verdict.name).rstrip("."),
         )
-        return
-    _judge_records(ctx, out, subject, host.host, records, entry)
+    return True
 
 
 def _weakest(mx: Verdict, host: HostDnssec) -> tuple[str, Verdict] | None:

@@ -108,3 +108,9 @@ def test_signed_provider_mx_of_an_unsigned_domain_is_low(signed_server: Serve, a
     (finding,) = check.findings
     assert finding.id == "dane.tlsa.unsigned" and finding.variant == "mx"
     assert finding.severity is Severity.LOW and "plain.test" in finding.detail
+
+
+def test_undecidable_address_lookup_is_an_error_not_unsigned(signed_server: Serve, anchor: pathlib.Path) -> None:
+    server = signed_server().timeout("mx.example.test.", "A")
+    check = result(audit(server, anchor, "example.test", "dane"), "dane")
+    assert check.status is Status.ERROR and check.findings == ()
