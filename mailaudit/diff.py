@@ -64,10 +64,17 @@ def _check_of(finding_id: str, owners: Mapping[str, str]) -> str:
     return owners.get(finding_id) or finding_id.split(".", 1)[0]
 
 
-def diff_reports(old: Iterable[Report], new: Iterable[Report]) -> dict[str, Any]:
+def finding_owners() -> dict[str, str]:
+    """Finding id -> the check that reports it, from the catalogue (pass it to ``diff_reports``
+    when comparing many runs: loading the catalogue is the slow part)."""
+    return {fid: spec.check for fid, spec in Catalogue.load().specs.items()}
+
+
+def diff_reports(old: Iterable[Report], new: Iterable[Report],
+                 owners: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Fixed, new and open findings per domain. A finding that disappeared because its check
     could not complete (or did not run) in NEW is ``unverified``, never ``fixed``."""
-    owners = {fid: spec.check for fid, spec in Catalogue.load().specs.items()}
+    owners = finding_owners() if owners is None else owners
     old, new = list(old), list(new)
     before, after = _by_domain(old), _by_domain(new)
     incomplete = _incomplete_checks(new)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import idna
+from publicsuffixlist import PublicSuffixList
 
 from mailaudit.errors import InputError
 from mailaudit.text import escape_text
@@ -21,11 +23,22 @@ _DOTS = MappingProxyType(str.maketrans("\u3002\uff0e\uff61", "..."))  # label se
 class DomainInput:
     domain: str  # A-label, lower case, no trailing dot
     given: str
-    note: str | None = None  # e.g. "audited the domain of the address you gave"
+    via: str | None = None  # "url" or "email" when the domain was taken from one (the report says so)
+    host: str = ""  # the host name the URL or address named
+
+    def note(self, words: Mapping[str, str]) -> str | None:
+        """The report's note on where the domain came from, in the catalogue's words."""
+        if self.via is None:
+            return None
+        template = words.get(f"input_from_{self.via}", "audited {domain} from {given}")
+        return template.format(domain=self.domain, host=self.host, given=_shown(self.given))
 
 
-def normalize(text: str) -> DomainInput:
-    """Accept a bare name, Unicode (IDN) or A-label, a trailing dot, an e-mail address or URL."""
+def normalize(text: str, exact: bool = False) -> DomainInput:
+    """Accept a bare name, Unicode (IDN) or A-label, a trailing dot, an e-mail address or URL.
+
+    A URL means its registered domain (by the Public Suffix List: ``https://www.shop.example/x``
+    audits ``shop.example``), unless ``exact``; an e-mail address means the domain after ``@``."""
     raw = text
     text = text.strip()
     shown = _shown(raw)
@@ -33,7 +46,6 @@ def normalize(text: str) -> DomainInput:
         raise InputError("empty domain name")
     if any(ch.isspace() for ch in text):
         raise InputError(f"{shown}: a domain name cannot contain spaces")
-    note = None
     if "://" in text:
         try:
             host = urllib.parse.urlsplit(text).hostname
@@ -41,16 +53,24 @@ def normalize(text: str) -> DomainInput:
             host = None
         if not host:
             raise InputError(f"{shown}: URL without a host name")
-        note = f"audited {host} from the URL {shown}"
-        text = host
-    elif "@" in text:
+        host_alabel = to_alabel(host, shown)
+        domain = host_alabel if exact else registered_domain(host_alabel)
+        return DomainInput(domain, raw, "url_exact" if exact or domain == host_alabel else "url", host_alabel)
+    if "@" in text:
         local, _, host = text.rpartition("@")
         if not local or not host:
             raise InputError(f"{shown}: not a domain or e-mail address")
-        note = f"audited {host} from the e-mail address {shown}"
-        text = host
-    domain = to_alabel(text, shown)
-    return DomainInput(domain, raw, note)
+        domain = to_alabel(host, shown)
+        return DomainInput(domain, raw, "email", domain)
+    return DomainInput(to_alabel(text, shown), raw)
+
+
+def registered_domain(host: str) -> str:
+    """The registered domain of an A-label host name by the Public Suffix List (the bundled copy of
+    the maintained ``publicsuffixlist`` package: no download), or the host itself when it is a
+    public suffix or has no registrable part."""
+    found = PublicSuffixList().privatesuffix(host)
+    return found if isinstance(found, str) and found else host
 
 
 def to_alabel(text: str, shown: str | None = None) -> str:

@@ -45,7 +45,7 @@ class Auditor:
         results = await asyncio.gather(*(_run_check(check, ctx) for check in self.checks))
         trust = self.resolver.trust_verdict
         headline = trust.headline if trust is not None else None
-        notes = tuple(n for n in (headline, given.note) if n)
+        notes = tuple(n for n in (headline, given.note(self.catalogue.words("ui"))) if n)
         run_notes = (headline,) if headline else ()
         return DomainReport(given.domain, tuple(results), given.given, notes, run_notes=run_notes), ctx
 

@@ -57,11 +57,19 @@ def test_broken_zone_file_is_one_line(tmp_path):
 
 def test_inputs_are_normalised(tmp_path):
     result = run_cli("check", "Postmaster@GOOD.mx.test.", "https://good.mx.test/path?q=1", "--offline",
-                     "--zone", str(MX_ZONES), "--no-dnsbl", "--format", "json")
+                     "--zone", str(MX_ZONES), "--no-dnsbl", "--format", "json", "--exact")
     data = json.loads(result.stdout)
     jsonschema.validate(data, SCHEMA)
     assert [r["domain"] for r in data["reports"]] == ["good.mx.test"]  # the same domain, audited once
     assert data["reports"][0]["notes"]
+
+
+def test_a_url_means_its_registered_domain():
+    result = run_cli("check", "https://www.good.mx.test/kontak", "--offline", "--zone", str(MX_ZONES),
+                     "--no-dnsbl", "--format", "json")
+    report = json.loads(result.stdout)["reports"][0]
+    assert report["domain"] == "mx.test"  # by the Public Suffix List: .test is a suffix
+    assert "registered domain" in report["notes"][0] and "--exact" in report["notes"][0]
 
 
 def test_idn_is_audited_in_a_label_form():

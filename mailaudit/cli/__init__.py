@@ -93,3 +93,8 @@ main_group.add_command(fix_cmd.fix)
 from mailaudit.cli.spf_cmd import spf as spf_command  # noqa: E402
 
 main_group.add_command(spf_command)
+from mailaudit.cli.history_cmd import history as history_command  # noqa: E402
+from mailaudit.cli.history_cmd import portfolio as portfolio_command  # noqa: E402
+
+main_group.add_command(history_command)
+main_group.add_command(portfolio_command)

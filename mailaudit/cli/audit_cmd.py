@@ -11,37 +11,57 @@ from typing import Any
 import click
 
 from mailaudit.catalogue import Catalogue
-from mailaudit.cli.common import audit_options, build_options, load_baseline, output_format, resolver_from
+from mailaudit.cli.common import (
+    EXIT_CODES,
+    audit_options,
+    build_options,
+    load_baseline,
+    output_format,
+    resolver_from,
+    terminal_style,
+)
 from mailaudit.cli.output import emit
+from mailaudit.cli.record import RunRecorder
 from mailaudit.domains import DomainInput, normalize
 from mailaudit.engine import Auditor
 from mailaudit.errors import InputError
 from mailaudit.model import DomainReport
+from mailaudit.options import AuditOptions
 from mailaudit.render import RenderOptions, render
 from mailaudit.render.jsonout import render_jsonl_line
 from mailaudit.userfiles import read_user_text
 from mailaudit.verdict import Tally
 
 
-@click.command()
+@click.command(short_help="Audit domains: MX, SPF, DKIM, DMARC, blocklists, transport security.", epilog=EXIT_CODES)
 @click.argument("domains", nargs=-1, required=True)
 @audit_options
 def check(domains: tuple[str, ...], **params: Any) -> int:
-    """Audit DOMAIN(s): a name, IDN, e-mail address or URL."""
-    inputs = _unique(normalize(d) for d in domains)
-    return _run(inputs, params, progress=False)
+    """Audit DOMAIN(s): a name, IDN, e-mail address or URL (its registered domain).
+
+    \b
+    Example:  mailaudit check example.com --format html > example.html
+    """
+    inputs = _unique(normalize(d, params["exact"]) for d in domains)
+    return _run(inputs, params, progress=False, many=False, command="check")
 
 
-@click.command()
+@click.command(short_help="Audit every domain of a file (one per line), ranked worst first.", epilog=EXIT_CODES)
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=pathlib.Path))
 @audit_options
 def batch(file: pathlib.Path, **params: Any) -> int:
-    """Audit every domain in FILE (one per line, '-' for stdin, '#' starts a comment)."""
-    inputs = _unique(read_domain_file(file))
-    return _run(inputs, params, progress=sys.stderr.isatty())
+    """Audit every domain in FILE (one per line, '-' for stdin, '#' starts a comment).
+
+    With the table format: a ranked summary, worst domains first (-v adds every domain's details).
+
+    \b
+    Example:  mailaudit batch clients.txt --format jsonl > audit.jsonl
+    """
+    inputs = _unique(read_domain_file(file, params["exact"]))
+    return _run(inputs, params, progress=sys.stderr.isatty(), many=True, command="batch")
 
 
-def read_domain_file(path: pathlib.Path) -> list[DomainInput]:
+def read_domain_file(path: pathlib.Path, exact: bool = False) -> list[DomainInput]:
     text = read_user_text(path, errors="replace")
     inputs: list[DomainInput] = []
     for number, line in enumerate(text.split("\n"), 1):  # lines end at \n only, not at \f or U+2028
@@ -49,7 +69,7 @@ def read_domain_file(path: pathlib.Path) -> list[DomainInput]:
         if not entry:
             continue
         try:
-            inputs.append(normalize(entry))
+            inputs.append(normalize(entry, exact))
         except InputError as err:
             raise InputError(f"{path} line {number}: {err}") from None
     if not inputs:
@@ -64,35 +84,52 @@ def _unique(inputs: Iterable[DomainInput]) -> list[DomainInput]:
     return list(seen.values())
 
 
-def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool) -> int:
+def _render_options(params: dict[str, Any], options: AuditOptions, many: bool) -> RenderOptions:
+    color, width = terminal_style(params)
+    return RenderOptions(options.fail_on, params["lang"], color, width, verbose=params["verbose"] or not many)
+
+
+def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool, many: bool, command: str) -> int:
+    with RunRecorder(params, command) as recorder:
+        code = _audit(inputs, params, progress, many, recorder)
+        recorder.commit()  # only a run that finished is recorded (Ctrl-C records nothing)
+        return code
+
+
+def _audit(inputs: list[DomainInput], params: dict[str, Any], progress: bool, many: bool,
+           recorder: RunRecorder) -> int:
     fmt = output_format(params["fmt"])
     options = build_options(params)
     baseline = load_baseline(params["baseline"])
     resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
     tally = Tally(options.fail_on, baseline)
+    recorder.start()  # the options are valid: an unusable --db file stops the run here, before any work
     kept: list[DomainReport] = []
     try:
-        resolver.run_sync(lambda: _stream(auditor, inputs, params, fmt, tally, kept, progress))
+        resolver.run_sync(lambda: _stream(auditor, inputs, params, fmt, (tally, recorder), kept, progress))
     except KeyboardInterrupt:
         if fmt in ("jsonl", "json", "junit", "csv"):  # a partial machine document would mislead
             raise
         note = auditor.catalogue.words("ui")["t_interrupted"].format(count=len(kept))
         marked = [dataclasses.replace(r, notes=(note, *r.notes), run_notes=(note, *r.run_notes)) for r in kept]
-        _write(marked, inputs, fmt, RenderOptions(options.fail_on, params["lang"]))
+        _write(marked, inputs, fmt, _render_options(params, options, many))
         raise
     if fmt != "jsonl":
-        _write(kept, inputs, fmt, RenderOptions(options.fail_on, params["lang"]))
+        _write(kept, inputs, fmt, _render_options(params, options, many))
     if params["stats"]:
         click.echo(resolver.stats.summary(), err=True)
     return int(tally.code)
 
 
-async def _stream(auditor: Auditor, inputs: list[DomainInput], params: dict[str, Any], fmt: str, tally: Tally,
-                  kept: list[DomainReport], progress: bool) -> None:
-    """Audit every domain; jsonl lines are written as each finishes, other formats kept."""
+async def _stream(auditor: Auditor, inputs: list[DomainInput], params: dict[str, Any], fmt: str,
+                  sinks: tuple[Tally, RunRecorder], kept: list[DomainReport], progress: bool) -> None:
+    """Audit every domain; jsonl lines are written as each finishes, other formats kept; the
+    exit-code tally and the --db recorder see every report."""
+    tally, recorder = sinks
     async for report in auditor.audit_many(inputs, params["concurrency"]):
         tally.add(report)
+        recorder.add(report)
         if progress:
             click.echo(f"\r[{tally.domains}/{len(inputs)}] {report.domain[:60]:<60}", err=True, nl=False)
         if fmt == "jsonl":

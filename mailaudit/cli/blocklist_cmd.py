@@ -14,7 +14,7 @@ import click
 
 from mailaudit.addresses import parse_ip, special_range
 from mailaudit.catalogue import LANGUAGES, Catalogue
-from mailaudit.cli.common import output_format, resolver_from, resolver_options
+from mailaudit.cli.common import EXIT_CODES, output_format, resolver_from, resolver_options
 from mailaudit.cli.output import emit
 from mailaudit.dnsbl.check import Target
 from mailaudit.dnsbl.lists import Kind, check_dqs_key, select
@@ -26,7 +26,7 @@ from mailaudit.options import AuditOptions
 from mailaudit.render.blocklist import render_blocklist_json, render_blocklist_table
 
 
-@click.command("blocklist")
+@click.command("blocklist", short_help="Look IP addresses and domains up on the DNS blocklists.", epilog=EXIT_CODES)
 @click.argument("targets", nargs=-1, required=True, metavar="IP|DOMAIN...")
 @resolver_options
 @click.option("--dnsbl", "dnsbl_zones", multiple=True, metavar="ZONE",

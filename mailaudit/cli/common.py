@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import pathlib
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -26,6 +28,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _MAX_TIMEOUT = 600.0
 FAIL_ON = ("critical", "high", "medium", "low", "info", "never")
+EXIT_CODES = ("\b\nExit codes:\n  0  every check completed, nothing at or above --fail-on\n"
+              "  1  a finding at or above --fail-on\n  2  bad usage or input (one line on stderr)\n"
+              "  3  nothing at or above --fail-on, but a check could not complete")
 
 
 def _apply(func: F, options: list[Callable[[F], F]]) -> F:
@@ -72,6 +77,8 @@ def check_options(func: F) -> F:
                      help="DNSSEC trust anchors (DS or DNSKEY records in zone-file format)."),
         click.option("--allow-private-targets", is_flag=True,
                      help="Allow HTTPS and SMTP connections to loopback, private and link-local addresses."),
+        click.option("--exact", is_flag=True,
+                     help="Audit a URL's host as given, not its registered domain."),
     ])
 
 
@@ -89,7 +96,23 @@ def audit_options(func: F) -> F:
         click.option("--stats", is_flag=True, help="Print DNS question counters on stderr at the end."),
         click.option("--concurrency", type=click.IntRange(1, 10_000), default=64, show_default=True,
                      help="Domains audited at once."),
+        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+                     help="Colour in the table: auto means on a terminal, unless NO_COLOR is set."),
+        click.option("-v", "--verbose", is_flag=True,
+                     help="batch with the table: every domain's details, not only the ranked summary."),
+        click.option("--db", default=None, metavar="FILE",
+                     help="Also record this run in a SQLite history database (see `history`, `portfolio`)."),
     ])
+
+
+def terminal_style(params: Mapping[str, Any]) -> tuple[bool, int]:
+    """Whether to colour the table, and its width: the terminal's, or 100 columns for a file."""
+    tty = sys.stdout is not None and sys.stdout.isatty()
+    choice = params.get("color", "auto")
+    color = choice == "always" or (choice == "auto" and tty and not os.environ.get("NO_COLOR")
+                                   and os.environ.get("TERM") != "dumb")
+    width = shutil.get_terminal_size((100, 24)).columns if tty or os.environ.get("COLUMNS") else 100
+    return color, max(width, 40)
 
 
 def resolver_from(params: Mapping[str, Any]) -> Resolver:

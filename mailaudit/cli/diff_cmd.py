@@ -8,13 +8,14 @@ from typing import Any
 
 import click
 
+from mailaudit.cli.common import EXIT_CODES
 from mailaudit.cli.output import emit
 from mailaudit.diff import diff_reports, read_report_file
 from mailaudit.render.diffout import render_diff_table
 from mailaudit.render.jsonout import dumps
 
 
-@click.command()
+@click.command(short_help="Compare two runs: fixed, new and still open findings.", epilog=EXIT_CODES)
 @click.argument("old", type=click.Path(dir_okay=False, allow_dash=True, path_type=pathlib.Path))
 @click.argument("new", type=click.Path(dir_okay=False, allow_dash=True, path_type=pathlib.Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,

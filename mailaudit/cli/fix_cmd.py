@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from mailaudit.catalogue import Catalogue
-from mailaudit.cli.common import build_options, check_options, resolver_from
+from mailaudit.cli.common import EXIT_CODES, build_options, check_options, resolver_from
 from mailaudit.cli.output import emit
 from mailaudit.domains import normalize
 from mailaudit.engine import Auditor
@@ -19,7 +19,7 @@ from mailaudit.verdict import ExitCode
 PLAN_FORMATS = ("text", "zone", "json")
 
 
-@click.command()
+@click.command(short_help="An ordered plan of DNS changes that keeps mail flowing.", epilog=EXIT_CODES)
 @click.argument("domain")
 @check_options
 @click.option("--format", "fmt", type=click.Choice(PLAN_FORMATS), default="text", show_default=True,
@@ -29,7 +29,7 @@ def fix(domain: str, fmt: str, **params: Any) -> int:
 
     Exit code 0, or 3 when a check could not complete (the plan may then miss steps).
     """
-    given = normalize(domain)
+    given = normalize(domain, params["exact"])
     options = build_options({**params, "fail_on": "never"})
     resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))

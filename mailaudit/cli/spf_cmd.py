@@ -15,7 +15,7 @@ import click
 
 from mailaudit.addresses import parse_ip
 from mailaudit.catalogue import LANGUAGES, Catalogue
-from mailaudit.cli.common import output_format, resolver_from, resolver_options
+from mailaudit.cli.common import EXIT_CODES, output_format, resolver_from, resolver_options
 from mailaudit.cli.output import emit
 from mailaudit.domains import normalize
 from mailaudit.engine import Auditor
@@ -25,7 +25,8 @@ from mailaudit.options import AuditOptions
 from mailaudit.render.spf import render_spf_json, render_spf_table
 
 
-@click.command("spf")
+@click.command("spf", short_help="The SPF include tree with lookup counts, and check_host() for addresses.",
+               epilog=EXIT_CODES)
 @click.argument("domain")
 @click.option("--ip", "ips", multiple=True, metavar="IP", help="Evaluate check_host() for this address (repeatable).")
 @click.option("--sender", default=None, metavar="ADDRESS",

@@ -13,21 +13,24 @@ from dataclasses import dataclass
 from mailaudit.errors import InputError
 from mailaudit.model import DomainReport, Severity
 
-FORMATS = ("table", "json", "jsonl", "html", "junit", "markdown")
+FORMATS = ("table", "json", "jsonl", "html", "junit", "markdown", "csv")
 
 
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
     fail_on: Severity | None = Severity.HIGH
     lang: str = "en"
+    color: bool = False  # ANSI colour in the table (the CLI decides: a terminal, no NO_COLOR)
+    width: int = 100  # the table's line width (the terminal's columns)
+    verbose: bool = True  # the table over many domains: every domain's details, not only the ranking
 
 
 def render(fmt: str, reports: Sequence[DomainReport], options: RenderOptions | None = None) -> str:
     options = options or RenderOptions()
     if fmt == "table":
-        from mailaudit.render.table import render_table
+        from mailaudit.render.table import TermStyle, render_table
 
-        return render_table(reports, options.lang)
+        return render_table(reports, options.lang, TermStyle(options.color, options.width, options.verbose))
     if fmt == "json":
         from mailaudit.render.jsonout import render_json
 
@@ -36,6 +39,10 @@ def render(fmt: str, reports: Sequence[DomainReport], options: RenderOptions | N
         from mailaudit.render.jsonout import render_jsonl_line
 
         return "".join(render_jsonl_line(r) for r in reports)
+    if fmt == "csv":
+        from mailaudit.render.csvout import render_csv
+
+        return render_csv(reports)
     if fmt in ("html", "junit", "markdown"):
         try:
             module = importlib.import_module(f"{__name__}.{fmt}")
