@@ -12,7 +12,7 @@ from mailaudit.checks.base import Check, Collector
 from mailaudit.context import AuditContext
 from mailaudit.dane.tlsa import TLSAError, TLSARecord, assess, from_text, tlsa_name
 from mailaudit.dnssec.anchors import TrustAnchorError
-from mailaudit.dnssec.explain import indeterminate_text
+from mailaudit.dnssec.explain import indeterminate_text, refused, refused_text
 from mailaudit.dnssec.model import Status, Verdict
 from mailaudit.facts.dnssec import DnssecFacts, HostDnssec, dnssec_facts, not_verifiable
 from mailaudit.facts.mx import mx_facts
@@ -34,6 +34,9 @@ async def run(ctx: AuditContext, out: Collector) -> None:
         facts = await dnssec_facts(ctx)
     except TrustAnchorError as err:
         out.failed(str(err))
+        return
+    if refused(facts.mx):
+        out.skip(refused_text(ctx.catalogue.words("dnssec"), facts.mx))
         return
     for host in facts.hosts:
         await _host(ctx, out, facts, host)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from mailaudit.checks.base import Check, Collector, dns_record
 from mailaudit.context import AuditContext
 from mailaudit.dnssec.anchors import TrustAnchorError
-from mailaudit.dnssec.explain import finding_params, indeterminate_text
+from mailaudit.dnssec.explain import finding_params, indeterminate_text, refused, refused_text
 from mailaudit.dnssec.model import Problem, Status, Verdict
 from mailaudit.facts.dnssec import dnssec_facts, not_verifiable
 
@@ -45,6 +45,9 @@ async def run(ctx: AuditContext, out: Collector) -> None:
         out.failed(str(err))
         return
     out.data["status"] = facts.mx.status.value
+    if refused(facts.mx):
+        out.skip(refused_text(ctx.catalogue.words("dnssec"), facts.mx))
+        return
     out.data["chain"] = list(facts.mx.chain)
     out.data["problems"] = [p.code for p in facts.mx.problems]
     out.data["hosts"] = [{"host": h.host, "status": h.address.status.value} for h in facts.hosts]

@@ -43,3 +43,18 @@ def finding_params(problem: Problem) -> dict[str, Any]:
     values.update({k: v for k, v in problem.params if k in PARAMS})
     values["zone"] = problem.zone.rstrip(".") or "."
     return values
+
+
+def refused(verdict: Verdict) -> bool:
+    """The nameserver refuses questions for the trust anchor zone: it is not a recursive resolver
+    (an authoritative-only server, like a test rig or the zone's own server). No chain from the
+    anchor can be had through it; the checks say so and are skipped rather than failed."""
+    return bool(verdict.problems) and verdict.problems[-1].code == "anchor.refused"
+
+
+def refused_text(words: Mapping[str, str], verdict: Verdict) -> str:
+    template = words.get("skipped_refused", "not judged: the nameserver refuses questions for {zone}")
+    try:
+        return template.format(zone=verdict.problems[-1].zone)
+    except (KeyError, IndexError, ValueError):
+        return template

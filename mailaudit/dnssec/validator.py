@@ -176,6 +176,8 @@ class Validator:
         At the anchor zone a missing DNSKEY RRset or missing signatures mean the resolver does
         not pass DNSSEC data (indeterminate); below it they mean a broken zone (bogus)."""
         fetched = await self.fetch(zone, DNSKEY)
+        if fetched.error is not None and anchored and fetched.error == "REFUSED":  # an authoritative-only server
+            return state.fail(Status.INDETERMINATE, _problem("anchor.refused", zone))
         if fetched.error is not None:
             return state.fail(Status.INDETERMINATE, _failed(fetched))
         found = fetched.find(zone, DNSKEY)

@@ -189,3 +189,32 @@ def test_cli_every_format(signed_server: Serve, anchor: pathlib.Path, fmt: str) 
     assert done.returncode == 1, done.stderr
     assert "dnssec.bogus" in done.stdout or "DNSSEC validation fails" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_authoritative_only_server_skips_with_the_reason(tmp_path: pathlib.Path) -> None:
+    """A server that refuses the root (the project's plain test server, a zone's own server) cannot
+    give a chain from the root anchors: both checks are skipped and say why; nothing is 'insecure'."""
+    import asyncio
+
+    from mailaudit.dnscore.resolver import Resolver
+    from mailaudit.engine import Auditor
+    from mailaudit.options import AuditOptions
+    from tests.dnsserver import DNSServer
+
+    zone = tmp_path / "plainrig.test.zone"
+    zone.write_text("$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ MX 10 mx\nmx A 192.0.2.1\n")
+    with DNSServer().load(zone) as server:
+        auditor = Auditor(Resolver([server.address], timeout=0.5, retries=0), AuditOptions(checks=("dnssec", "dane")))
+        report = asyncio.run(auditor.audit("plainrig.test"))
+        assert server.count(".", "DNSKEY") == 1
+    for check in report.checks:
+        assert check.status is Status.SKIPPED and "refuses" in (check.error or ""), check
+        assert check.findings == ()
+    assert result(report, "dnssec").datum("status") == "indeterminate"
+
+
+def test_a_resolver_refusing_only_some_names_is_still_an_error(signed_server: Serve, anchor: pathlib.Path) -> None:
+    server = signed_server()
+    server.strip_signatures = True  # answers the root, but without signatures: not a refusal
+    check = result(audit(server, anchor, "example.test", "dnssec"), "dnssec")
+    assert check.status is Status.ERROR
