@@ -14,7 +14,8 @@ Everything lives under the ``test.`` TLD (served by knotd on loopback):
   Microsoft-like one, 20 % self-hosted (own MX and address, usually with a PTR); 60-80 % of each
   publish DKIM keys (``DKIM_SHARE``); with a realistic share of problems (no DMARC, ``p=none``,
   ``~all``, missing SPF, too many lookups, weak keys, listed addresses);
-* two blocklists: ``bl.test`` (IP list) and ``dbl.test`` (domain list), with RFC 5782 test entries.
+* two blocklists: ``bl.test`` (IP list) and ``dbl.test`` (domain list), with RFC 5782 test entries;
+* MTA-STS, TLS-RPT and BIMI records for part of the clients (``transport``).
 
 Providers and clients share one zone (``test``) so that knotd follows the CNAMEs from client
 DKIM selectors to the provider, as a recursive resolver would; blocklists and reverse names
@@ -212,6 +213,24 @@ def dmarc(z: Zones, rng: random.Random, name: str) -> None:
     z.add(f"_dmarc.{name}", "TXT", txt("; ".join(tags)))
 
 
+def transport(z: Zones, name: str, index: int, seed: int) -> None:
+    """MTA-STS, TLS-RPT and BIMI records for part of the clients (about 15 %, 20 % and 5 %).
+
+    A generator of its own per client, so the rest of the workload stays what it was. The web
+    hosts resolve to TEST-NET addresses, which the auditor does not contact (not public): the
+    benchmark measures the DNS cost of the checks, never traffic beyond loopback.
+    """
+    rng = random.Random(f"transport-{seed}-{index}")
+    if rng.random() < 0.15:
+        z.add(f"_mta-sts.{name}", "TXT", txt(f"v=STSv1; id=2026{index:06d}"))
+        z.host(f"mta-sts.{name}", f"192.0.2.{10 + index % 200}", ptr=False)
+    if rng.random() < 0.20:
+        z.add(f"_smtp._tls.{name}", "TXT", txt(f"v=TLSRPTv1; rua=mailto:tls@{name}"))
+    if rng.random() < 0.05:
+        z.add(f"default._bimi.{name}", "TXT", txt(f"v=BIMI1; l=https://brand.{name}/logo.svg"))
+        z.host(f"brand.{name}", f"198.51.100.{10 + index % 200}", ptr=False)
+
+
 def generate(out: pathlib.Path, count: int, seed: int = 7) -> Workload:
     """Write the zone files for ``count`` client domains under ``out``."""
     rng = random.Random(seed)
@@ -221,6 +240,7 @@ def generate(out: pathlib.Path, count: int, seed: int = 7) -> Workload:
     provider_of: list[str] = []
     for index in range(count):
         name, kind = client(zones, rng, index)
+        transport(zones, name, index, seed)
         domains.append(name)
         provider_of.append(kind)
     zones.write(out)

@@ -30,3 +30,11 @@ def escape_text(text: str, limit: int | None = None) -> str:
 def safe(text: str) -> str:
     """Escaped and clipped for a table cell."""
     return escape_text(text, _MAX_SHOWN)
+
+
+def fix_parts(summary: str) -> tuple[str, list[str]]:
+    """A fix summary and the literal file it may end with (after a blank line), e.g. the MTA-STS
+    policy to serve: renderers show the file as a block, line by line, each line escaped."""
+    text, sep, block = summary.partition("\n\n")
+    lines = block.rstrip("\n").split("\n") if sep else []
+    return text, lines

@@ -48,6 +48,7 @@ class ZoneData:
         self.records: dict[dns.name.Name, dict[int, list[dns.rdata.Rdata]]] = {}
         self.origins: set[dns.name.Name] = set()
         self.existing: set[dns.name.Name] = set()
+        self.ttls: dict[tuple[dns.name.Name, int], int] = {}  # TTLs from zone files (default 300)
 
     def add_origin(self, origin: str | dns.name.Name) -> None:
         self.origins.add(_name(origin))
@@ -78,6 +79,7 @@ class ZoneData:
         self.add_origin(zone.origin)  # type: ignore[arg-type]
         for name, node in zone.nodes.items():
             for rdataset in node.rdatasets:
+                self.ttls[(name, rdataset.rdtype)] = rdataset.ttl
                 for rdata in rdataset:
                     self.add_rdata(name, rdata)
 
@@ -211,11 +213,11 @@ class DNSServer:
                 return response
             rdatas = node.get(qtype)
             if rdatas:
-                response.answer.append(_rrset(current, rdatas))
+                response.answer.append(_rrset(current, rdatas, self.data.ttls.get((current, qtype), 300)))
                 return response
             alias = node.get(dns.rdatatype.CNAME)
             if alias and qtype != dns.rdatatype.CNAME:
-                response.answer.append(_rrset(current, alias))
+                response.answer.append(_rrset(current, alias, self.data.ttls.get((current, dns.rdatatype.CNAME), 300)))
                 current = alias[0].target  # type: ignore[attr-defined]
                 if current in chain:
                     return response
@@ -321,11 +323,11 @@ class DNSServer:
             writer.close()
 
 
-def _rrset(name: dns.name.Name, rdatas: Iterable[dns.rdata.Rdata]) -> dns.rrset.RRset:
+def _rrset(name: dns.name.Name, rdatas: Iterable[dns.rdata.Rdata], ttl: int = 300) -> dns.rrset.RRset:
     rdatas = list(rdatas)
     rrset = dns.rrset.RRset(name, dns.rdataclass.IN, rdatas[0].rdtype)
     for rd in rdatas:
-        rrset.add(rd, 300)
+        rrset.add(rd, ttl)
     return rrset
 
 

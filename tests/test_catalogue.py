@@ -14,7 +14,7 @@ from mailaudit.registry import check_of_finding
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SRC = ROOT / "mailaudit"
-ID_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9_]+)+$")
+ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")  # first label too: mta_sts, tls_rpt
 CHECK_PREFIXES = tuple({fid.split(".")[0] for fid in Catalogue.load().specs})  # ids of every catalogued family
 
 

@@ -98,3 +98,6 @@ from mailaudit.cli.history_cmd import portfolio as portfolio_command  # noqa: E4
 
 main_group.add_command(history_command)
 main_group.add_command(portfolio_command)
+from mailaudit.cli.plan_cmd import plan as plan_command  # noqa: E402
+
+main_group.add_command(plan_command)

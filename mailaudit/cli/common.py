@@ -77,8 +77,18 @@ def check_options(func: F) -> F:
                      help="DNSSEC trust anchors (DS or DNSKEY records in zone-file format)."),
         click.option("--allow-private-targets", is_flag=True,
                      help="Allow HTTPS and SMTP connections to loopback, private and link-local addresses."),
+        click.option("--smtp-port", type=click.IntRange(1, 65535), default=25, show_default=True,
+                     help="Port of the SMTP probes (a test rig or relay; real MX servers listen on 25)."),
+        click.option("--smtp-timeout", type=click.FloatRange(0.1, 60), default=5.0, show_default=True,
+                     metavar="SECONDS", help="SMTP probe base timeout: connect t, banner 3t, command 2t, session 6t."),
+        click.option("--smtp-ehlo", default=None, metavar="FQDN",
+                     help="EHLO name of the SMTP probes (default mailaudit-probe.invalid); your own FQDN helps."),
         click.option("--exact", is_flag=True,
                      help="Audit a URL's host as given, not its registered domain."),
+        click.option("--https-port", type=click.IntRange(1, 65535), default=443, hidden=True,
+                     help="Test rigs only: the port HTTPS fetches connect to."),
+        click.option("--https-timeout", type=click.FloatRange(0.1, 120), default=10.0, hidden=True,
+                     help="Seconds for one whole HTTPS fetch."),
     ])
 
 
@@ -160,7 +170,31 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
         ca_file=params.get("ca_file"),
         trust_anchor=params.get("trust_anchor"),
         allow_private_targets=bool(params.get("allow_private_targets")),
+        https_port=int(params.get("https_port") or 443),
+        https_timeout=float(params.get("https_timeout") or 10.0),
+        smtp_port=int(params.get("smtp_port") or 25),
+        smtp_timeout=float(params.get("smtp_timeout") or 5.0),
+        baseline_mx=_baseline_mx(params.get("baseline")) if params.get("smtp") else (),
+        smtp_ehlo=_ehlo(params.get("smtp_ehlo")),
     )
+
+
+def _ehlo(name: str | None) -> str | None:
+    from mailaudit.smtp.prober import valid_ehlo_name
+
+    if name is not None and not valid_ehlo_name(name):
+        raise InputError(f"--smtp-ehlo {name!r}: not a host name")
+    return name
+
+
+def _baseline_mx(path: pathlib.Path | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The MX hosts a --baseline run saw per domain (origin candidates of the bypass check)."""
+    if path is None:
+        return ()
+    from mailaudit.bypass.baseline import baseline_mx
+    from mailaudit.diff import read_report_file
+
+    return baseline_mx(read_report_file(path))
 
 
 def output_format(fmt: str | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dns.name
 import dns.rdata
@@ -25,6 +25,7 @@ class Answer:
     rdatas: tuple[dns.rdata.Rdata, ...] = ()
     cnames: tuple[dns.name.Name, ...] = ()  # CNAME targets followed, in order
     error: str | None = None
+    ttl: int | None = field(default=None, compare=False)  # the answer RRset's TTL as served (None: unknown)
 
     @property
     def ok(self) -> bool:

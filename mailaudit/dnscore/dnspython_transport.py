@@ -70,7 +70,7 @@ class LiveSource:
         cnames = tuple(rrset[0].target for rrset in ans.chaining_result.cnames)
         if ans.rrset is None:
             return Answer(name, rdtype, Outcome.NODATA, cnames=cnames)
-        return Answer(name, rdtype, Outcome.ANSWER, tuple(ans.rrset), cnames)
+        return Answer(name, rdtype, Outcome.ANSWER, tuple(ans.rrset), cnames, ttl=ans.rrset.ttl)
 
 
     async def lookup_signed(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Fetched:

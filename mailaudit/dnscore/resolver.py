@@ -242,7 +242,7 @@ class Resolver:
                 return found.answer
             rest = await self.query(found.continue_at, rdtype)
             cnames = found.answer.cnames + rest.cnames
-            return Answer(name, rdtype, rest.outcome, rest.rdatas, cnames, rest.error)
+            return Answer(name, rdtype, rest.outcome, rest.rdatas, cnames, rest.error, rest.ttl)
         if self._live is None:
             return failure(name, rdtype, NOT_VERIFIABLE)
         trust = await self.trust()

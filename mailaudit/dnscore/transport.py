@@ -274,14 +274,16 @@ def to_answer(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes)
     """An Answer from a response, parsing only its answer section and following CNAMEs there;
     a looping or over-long chain is a failure, never an absence."""
     try:
-        records = _answer_section(wire)
+        ttls: dict[tuple[dns.name.Name, int], int] = {}
+        records = _answer_section(wire, ttls)
     except (dns.exception.DNSException, ValueError, struct.error, IndexError) as err:
         return failure(name, rdtype, f"malformed answer: {type(err).__name__}")
     chain = follow(records, name, rdtype)
     if chain.problem is not None:
         return Answer(name, rdtype, Outcome.ERROR, cnames=chain.cnames, error=chain.problem)
     if chain.end is ChainEnd.FOUND:
-        return Answer(name, rdtype, Outcome.ANSWER, chain.rdatas, chain.cnames)
+        end = chain.cnames[-1] if chain.cnames else name
+        return Answer(name, rdtype, Outcome.ANSWER, chain.rdatas, chain.cnames, ttl=ttls.get((end, rdtype)))
     rcode = wire[3] & 0x0F
     if rcode == dns.rcode.NXDOMAIN:
         return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=chain.cnames)
@@ -301,7 +303,9 @@ def to_fetched(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes
     return fetched_from_message(name, rdtype, message)
 
 
-def _answer_section(wire: bytes) -> dict[tuple[dns.name.Name, int], list[dns.rdata.Rdata]]:
+def _answer_section(wire: bytes, ttls: dict[tuple[dns.name.Name, int], int] | None = None
+                    ) -> dict[tuple[dns.name.Name, int], list[dns.rdata.Rdata]]:
+    """The answer section's records by (owner, type); ``ttls`` (if given) gets each RRset's TTL."""
     parser = dns.wire.Parser(wire, 12)
     for _ in range(struct.unpack_from("!H", wire, 4)[0]):  # skip the question section
         parser.get_name(decompress=True)
@@ -309,7 +313,9 @@ def _answer_section(wire: bytes) -> dict[tuple[dns.name.Name, int], list[dns.rda
     records: dict[tuple[dns.name.Name, int], list[dns.rdata.Rdata]] = {}
     for _ in range(struct.unpack_from("!H", wire, 6)[0]):
         owner = parser.get_name(decompress=True)
-        rtype, rclass, _ttl, rdlen = parser.get_struct("!HHIH")
+        rtype, rclass, ttl, rdlen = parser.get_struct("!HHIH")
+        if ttls is not None:
+            ttls[(owner, rtype)] = min(ttl, ttls.get((owner, rtype), ttl))
         with parser.restrict_to(rdlen):
             rdata = dns.rdata.from_wire_parser(rclass, rtype, parser)
         records.setdefault((owner, rtype), []).append(rdata)

@@ -104,7 +104,7 @@ class ZoneSet:
                 return ZoneLookup(Answer(name, rdtype, outcome, cnames=tuple(cnames)))
             found = node.get_rdataset(dns.rdataclass.IN, rdtype)
             if found is not None:
-                return ZoneLookup(Answer(name, rdtype, Outcome.ANSWER, tuple(found), tuple(cnames)))
+                return ZoneLookup(Answer(name, rdtype, Outcome.ANSWER, tuple(found), tuple(cnames), ttl=found.ttl))
             alias = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME)
             if alias is None or rdtype == dns.rdatatype.CNAME:
                 return ZoneLookup(Answer(name, rdtype, Outcome.NODATA, cnames=tuple(cnames)))

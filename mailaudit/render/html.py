@@ -23,7 +23,7 @@ from mailaudit.render import RenderOptions
 from mailaudit.render.grade import SEVERITIES, grade, sorted_findings
 from mailaudit.render.paste import pasteable
 from mailaudit.render.ui import check_label, ui
-from mailaudit.text import escape_text
+from mailaudit.text import escape_text, fix_parts
 
 _TEXT_LIMIT = 2000
 _EVIDENCE_SHOWN = 12
@@ -98,7 +98,7 @@ def _step_view(step: Step) -> dict[str, Any]:
         "later": step.later,
         "publish": [pasteable(r) for r in step.publish],
         "remove": [pasteable(r) for r in step.remove],
-        "actions": list(step.actions),
+        "actions": [dict(zip(("text", "file"), fix_parts(a), strict=True)) for a in step.actions],
         "findings": [fid for fid, _ in step.findings],
         "wait": step.wait,
     }
@@ -136,7 +136,8 @@ def _finding_view(anchor: str, finding: Finding, catalogue: Catalogue) -> dict[s
         "risk": spec.risk if spec else "",
         "description": spec.description if spec else "",
         "references": list(spec.references) if spec else [],
-        "fix": fix.summary if fix else "",
+        "fix": fix_parts(fix.summary)[0] if fix else "",
+        "fix_file": fix_parts(fix.summary)[1] if fix else [],
         "publish": [pasteable(r) for r in fix.records] if fix else [],
         "remove": [pasteable(r) for r in fix.remove] if fix else [],
     }

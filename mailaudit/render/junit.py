@@ -16,7 +16,7 @@ from mailaudit.model import CheckResult, DomainReport, Finding, Severity, Status
 from mailaudit.render import RenderOptions
 from mailaudit.render.grade import grade
 from mailaudit.render.records import zone_line
-from mailaudit.text import escape_text
+from mailaudit.text import escape_text, fix_parts
 
 _LIMIT = 4000  # characters of one piece of DNS data shown in CI logs
 
@@ -97,7 +97,9 @@ def _body(finding: Finding) -> str:
     lines = [f"[{finding.severity.value}] {finding.id} about {finding.subject}", finding.title, finding.detail]
     lines.extend(f"evidence: {e}" for e in finding.evidence)
     if finding.fix is not None:
-        lines.append(f"fix: {finding.fix.summary}")
+        text, block = fix_parts(finding.fix.summary)
+        lines.append(f"fix: {text}")
+        lines.extend(f"  | {line}" for line in block)
         lines.extend(f"  publish: {zone_line(r)}" for r in finding.fix.records)
         lines.extend(f"  remove:  {zone_line(r)}" for r in finding.fix.remove)
     return "\n".join(xml_text(line) for line in lines)

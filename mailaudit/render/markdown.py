@@ -1,7 +1,11 @@
 """Markdown for tickets and merge-request comments (GitLab/GitHub flavoured).
 
-DNS data is hostile: in running text every Markdown and HTML metacharacter is backslash-escaped
-or turned into an entity, so no record can add a link, an image, raw HTML or break a table;
+DNS data is hostile, yet the text is pasted into chats and e-mails, so only what would change the
+rendering is escaped: HTML characters become entities, the characters that open code, emphasis,
+links, images, strikethrough, math or table cells get a backslash (``_`` only where it could close
+emphasis), and a list or heading marker at the start. Dots, colons and hyphens inside text stay as
+they are, so ``batikmurni.example`` and ``https://check.spamhaus.org/`` read as written. No record
+can add a link, an image, raw HTML or break a table;
 records and evidence go into fenced code blocks whose fence is longer than any backtick run in
 the content. Control characters are made visible first (``\\x1b``).
 """
@@ -19,25 +23,32 @@ from mailaudit.render.grade import SEVERITIES, Grade, grade, sorted_findings
 from mailaudit.render.paste import zone_text
 from mailaudit.render.records import zone_line
 from mailaudit.render.ui import check_label, ui
-from mailaudit.text import escape_text
+from mailaudit.text import escape_text, fix_parts
 
 _LIMIT = 2000
-_META = frozenset("\\`*_{}[]()#+-.!|~^$:=\"'")
+_META = frozenset("\\`*[]|~$")  # always escaped; "_" only where it could close emphasis
+_LINE_START = re.compile(r"^(?:[#+\-=]|\d+[.)](?=\s|$))")  # a heading, list or setext marker
 _ENTITIES = MappingProxyType({"<": "&lt;", ">": "&gt;", "&": "&amp;"})
 _BACKTICKS = re.compile(r"`+")
 
 
 def md_text(text: str, limit: int | None = _LIMIT) -> str:
     """Inline-safe: no Markdown or HTML meaning survives, control characters are visible."""
+    shown = escape_text(text, limit)
     out: list[str] = []
-    for ch in escape_text(text, limit):
+    for i, ch in enumerate(shown):
+        after = shown[i + 1] if i + 1 < len(shown) else " "
         if ch in _ENTITIES:
             out.append(_ENTITIES[ch])
-        elif ch in _META:
+        elif ch in _META or (ch == "_" and not after.isalnum()):
             out.append("\\" + ch)
         else:
             out.append(ch)
-    return "".join(out)
+    escaped = "".join(out)
+    marker = _LINE_START.match(escaped)
+    if marker:
+        escaped = escaped[: marker.end() - 1] + "\\" + escaped[marker.end() - 1 :]
+    return escaped
 
 
 def md_span(text: str, limit: int = 100) -> str:
@@ -114,7 +125,10 @@ def _domain(report: DomainReport, words: Mapping[str, str], lang: str) -> list[s
 def _step(step: Step, words: Mapping[str, str]) -> list[str]:
     later = f" _({words['later']}: {words['later_note']})_" if step.later else ""
     lines = [f"{step.number}. **{md_text(step.title)}**{later}", ""]
-    lines.extend(f"   - {md_text(action)}" for action in step.actions)
+    for action in step.actions:
+        text, block = fix_parts(action)
+        lines.append(f"   - {md_text(text)}")
+        lines.extend(f"     {line}" for line in (md_code(block) if block else []))
     for label, records in ((words["remove"], step.remove), (words["publish"], step.publish)):
         if records:
             block = md_code([zone_line(r) for r in records], "dns")
@@ -137,7 +151,10 @@ def _finding(number: int, finding: Finding, words: Mapping[str, str]) -> list[st
     if finding.evidence:
         lines.extend([f"{words['evidence']}:", "", *md_code(finding.evidence[:10]), ""])
     if finding.fix is not None:
-        lines.extend([f"**{words['fix']}:** {md_text(finding.fix.summary)}", ""])
+        text, block = fix_parts(finding.fix.summary)
+        lines.extend([f"**{words['fix']}:** {md_text(text)}", ""])
+        if block:
+            lines.extend([*md_code(block), ""])
         if finding.fix.records:
             lines.extend([f"{words['publish']}:", "", *md_code([zone_line(r) for r in finding.fix.records], "dns"), ""])
         if finding.fix.remove:

@@ -12,7 +12,7 @@ from mailaudit.fixplan.plan import FixPlan, Step
 from mailaudit.render.jsonout import VERSION, dumps, record_dict
 from mailaudit.render.paste import pasteable
 from mailaudit.render.ui import ui
-from mailaudit.text import escape_text
+from mailaudit.text import escape_text, fix_parts
 
 _LIMIT = 2000
 
@@ -61,10 +61,16 @@ def plan_text(plan: FixPlan) -> str:
         lines.extend(_section(t["why"], [escape_text(w, _LIMIT) for w in step.why]))
         lines.extend(_section(t["remove"], [pasteable(r) for r in step.remove]))
         lines.extend(_section(t["publish"], [pasteable(r) for r in step.publish]))
-        lines.extend(_section(t["also"], [escape_text(a, _LIMIT) for a in step.actions]))
+        lines.extend(_section(t["also"], [_action(a) for a in step.actions]))
         if step.wait:
             lines.append(f"  {t['wait']}: {escape_text(step.wait, _LIMIT)}")
     return "\n".join(lines) + "\n"
+
+
+def _action(action: str) -> str:
+    """An action, and the file it ends with (e.g. an MTA-STS policy) as indented lines."""
+    text, block = fix_parts(action)
+    return "\n".join([escape_text(text, _LIMIT), *(f"      | {escape_text(line, 300)}" for line in block)])
 
 
 def _section(label: str, items: list[str]) -> list[str]:
@@ -81,7 +87,10 @@ def plan_zone(plan: FixPlan) -> str:
         later = f" ({t['later']}: {t['later_note']})" if step.later else ""
         lines.extend(["", f"; {t['step']} {step.number}. {escape_text(step.title, 300)}{later}"])
         lines.extend(f";   {escape_text(w, 300)}" for w in step.why)
-        lines.extend(f";   -> {escape_text(a, 300)}" for a in step.actions)
+        for action in step.actions:
+            text, block = fix_parts(action)
+            lines.append(f";   -> {escape_text(text, 300)}")
+            lines.extend(f";        {escape_text(line, 300)}" for line in block)
         lines.extend(f"; {t['remove']}: {pasteable(r)}" for r in step.remove)
         prefix = "; " if step.later else ""
         lines.extend(f"{prefix}{pasteable(r)}" for r in step.publish)

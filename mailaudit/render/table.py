@@ -23,7 +23,7 @@ from mailaudit.fixplan.plan import plan
 from mailaudit.model import CheckResult, DnsRecord, DomainReport, Finding, Severity, Status
 from mailaudit.render.records import presentation_value, txt_value
 from mailaudit.render.ui import ui
-from mailaudit.text import safe
+from mailaudit.text import fix_parts, safe
 
 Words = Mapping[str, str]
 _SEVERITY_COLOUR = MappingProxyType({"critical": "1;35", "high": "1;31", "medium": "33", "low": "36", "info": "2"})
@@ -213,7 +213,9 @@ def _finding_block(index: int, finding: Finding, words: Words, style: TermStyle)
         out.append(f"   {words['t_evidence']}: " + words["t_more"].format(count=len(finding.evidence) - 8))
     fix = finding.fix
     if fix is not None:
-        out.append(_wrap(f"{style.paint('1', words['t_fix'])}: {safe(fix.summary)}", style, "     ", "   "))
+        text, block = fix_parts(fix.summary)
+        out.append(_wrap(f"{style.paint('1', words['t_fix'])}: {safe(text)}", style, "     ", "   "))
+        out.extend(f"       | {safe(line)}" for line in block)
         out.extend(_record_lines(words["t_publish"], r, style) for r in fix.records)
         out.extend(_record_lines(words["t_remove"], r, style) for r in fix.remove)
     out.append("")

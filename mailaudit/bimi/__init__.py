@@ -1,0 +1,1 @@
+"""BIMI: the assertion record, the DMARC gate, the SVG Tiny PS logo and the mark certificate."""

@@ -1,0 +1,1 @@
+"""Network clients shared by checks: the target policy and an HTTPS fetcher with senders' rules."""

@@ -1,0 +1,3 @@
+from tests.transportrig import rig
+
+__all__ = ["rig"]
