@@ -2,20 +2,23 @@
 
 DANE counts only when the MX RRset, the host's addresses and the TLSA RRset are all
 DNSSEC-secure. Records are judged for SMTP (DANE-TA/DANE-EE only, digest sizes, rollover);
-whether they match the certificate the host presents is the SMTP probe's job (``--smtp``:
-``mailaudit.dane.match.match``); without it this check says the match is unverified.
+with ``--smtp`` they are matched (``mailaudit.dane.match``) against the chain each MX address
+presented to the SMTP probe (``facts.smtp.presented_chains``): ``dane.tlsa.mismatch``; without
+it this check says the match is unverified.
 """
 
 from __future__ import annotations
 
 from mailaudit.checks.base import Check, Collector
 from mailaudit.context import AuditContext
+from mailaudit.dane.match import match_detail
 from mailaudit.dane.tlsa import TLSAError, TLSARecord, assess, from_text, tlsa_name
 from mailaudit.dnssec.anchors import TrustAnchorError
 from mailaudit.dnssec.explain import indeterminate_text, refused, refused_text
 from mailaudit.dnssec.model import Status, Verdict
 from mailaudit.facts.dnssec import DnssecFacts, HostDnssec, dnssec_facts, not_verifiable
 from mailaudit.facts.mx import mx_facts
+from mailaudit.facts.smtp import presented_chains
 from mailaudit.model import Severity
 
 
@@ -71,7 +74,7 @@ async def _host(ctx: AuditContext, out: Collector, facts: DnssecFacts, host: Hos
     if not records:
         return  # no DANE for this host (a proven or an unsigned absence)
     if not _untrusted(ctx, out, facts.mx, host, subject, evidence):
-        _judge_records(ctx, out, subject, host.host, records, entry)
+        await _judge_records(ctx, out, subject, host.host, records, entry)
 
 
 def _untrusted(
@@ -105,7 +108,7 @@ def _weakest(mx: Verdict, host: HostDnssec) -> tuple[str, Verdict] | None:
     return None
 
 
-def _judge_records(
+async def _judge_records(
     ctx: AuditContext, out: Collector, subject: str, host: str, records: list[TLSARecord], entry: dict[str, object]
 ) -> None:
     judged = assess(records)
@@ -124,10 +127,35 @@ def _judge_records(
         )
     if judged.single_ee:
         out.add("dane.tlsa.rollover", subject, evidence=[f"{subject}. TLSA {judged.usable[0].to_text()}"], host=host)
-    if judged.any_usable and not ctx.options.smtp:
+    if judged.any_usable:
+        await _compare(ctx, out, subject, host, judged.usable, entry)
+
+
+async def _compare(
+    ctx: AuditContext, out: Collector, subject: str, host: str, usable: tuple[TLSARecord, ...], entry: dict[str, object]
+) -> None:
+    """With ``--smtp``: the secure, usable records against each chain the host presented (the SMTP
+    probe's facts); without it, or when no address completed a handshake, the match is unverified."""
+    chains = await presented_chains(ctx, host + ".")
+    evidence = [f"{subject}. TLSA {r.to_text()}" for r in usable]
+    if not chains:
         out.add(
-            "dane.unverified", subject, evidence=[f"{subject}. TLSA {r.to_text()}" for r in judged.usable], host=host
+            "dane.unverified",
+            subject,
+            variant="default" if not ctx.options.smtp else "untested",
+            evidence=evidence,
+            host=host,
         )
+        return
+    results = {address: match_detail(usable, chain, hostname=host) for address, chain in chains}
+    entry["match"] = {address: result.ok for address, result in results.items()}
+    failed = [
+        f"{host} ({address}): no TLSA record matches the presented chain ({result.reason})"
+        for address, result in results.items()
+        if not result.ok
+    ]
+    if failed:
+        out.add("dane.tlsa.mismatch", subject, evidence=[*evidence, *failed], host=host)
 
 
 def _why(verdict: Verdict) -> list[str]:

@@ -155,5 +155,5 @@ def names_host(cert: x509.Certificate, hostname: str) -> bool:
 
 
 MISMATCH_FINDING = "dane.tlsa.mismatch"
-"""The finding id the SMTP probe emits (subject ``_25._tcp.<host>``, params ``host``) when a
-secure, usable TLSA RRset does not :func:`match` the chain the host presented."""
+"""The finding id the dane check emits (subject ``_25._tcp.<host>``, param ``host``) when a secure,
+usable TLSA RRset does not :func:`match` a chain the host presented to the SMTP probe."""

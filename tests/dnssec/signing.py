@@ -250,3 +250,19 @@ def _nsec3_names(zone: dns.zone.Zone, apex: dns.name.Name, cuts: set[dns.name.Na
             name = name.parent()
             names.setdefault(name, set())
     return names
+
+
+def small_tree(children: dict[str, str], now: float | None = None) -> World:
+    """A signed root, ``test.`` and the given signed child zones of ``test.`` (origin -> text)."""
+    world = World(now=now or time.time())
+    delegations = ""
+    for origin, text in children.items():
+        key = world.child(origin, text)
+        delegations += f"{origin} NS ns.{origin}\nns.{origin} A 192.0.2.53\n{origin} DS {ds_text(origin, key)}\n"
+    tld = world.child("test.", soa("test.") + "ns.test. A 192.0.2.53\n" + delegations)
+    root_key = world.keys["."] = new_key()
+    root_text = soa(".") + "ns. A 192.0.2.53\ntest. NS ns.test.\n" + f"test. DS {ds_text('test.', tld)}\n"
+    inception, expiration = world.window()
+    world.zones.append(sign(root_text, ".", [root_key], inception=inception, expiration=expiration))
+    world.anchor_text = f". IN DS {ds_text('.', root_key)}\n"
+    return world
