@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import pathlib
 import sys
 from collections.abc import Iterable
@@ -10,12 +11,15 @@ from typing import Any
 
 import click
 
+from mailaudit import __version__
 from mailaudit.catalogue import Catalogue
 from mailaudit.cli.common import (
     EXIT_CODES,
     audit_options,
     build_options,
+    data_source,
     load_baseline,
+    logo_uri,
     output_format,
     resolver_from,
     terminal_style,
@@ -84,9 +88,14 @@ def _unique(inputs: Iterable[DomainInput]) -> list[DomainInput]:
     return list(seen.values())
 
 
-def _render_options(params: dict[str, Any], options: AuditOptions, many: bool) -> RenderOptions:
+def _render_options(params: dict[str, Any], options: AuditOptions, many: bool, catalogue: Catalogue,
+                    started: datetime.datetime) -> RenderOptions:
     color, width = terminal_style(params)
-    return RenderOptions(options.fail_on, params["lang"], color, width, verbose=params["verbose"] or not many)
+    return RenderOptions(
+        options.fail_on, params["lang"], color, width, verbose=params["verbose"] or not many,
+        generated_at=started.strftime("%Y-%m-%d %H:%M UTC"), source=data_source(params, catalogue.words("ui")),
+        version=__version__, brand=params["brand"], logo=logo_uri(params["logo"]),
+    )
 
 
 def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool, many: bool, command: str) -> int:
@@ -103,6 +112,8 @@ def _audit(inputs: list[DomainInput], params: dict[str, Any], progress: bool, ma
     baseline = load_baseline(params["baseline"])
     resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
+    logo_uri(params["logo"])  # a bad --logo is a usage error before any lookup
+    started = datetime.datetime.now(datetime.UTC)
     tally = Tally(options.fail_on, baseline)
     recorder.start()  # the options are valid: an unusable --db file stops the run here, before any work
     kept: list[DomainReport] = []
@@ -113,10 +124,10 @@ def _audit(inputs: list[DomainInput], params: dict[str, Any], progress: bool, ma
             raise
         note = auditor.catalogue.words("ui")["t_interrupted"].format(count=len(kept))
         marked = [dataclasses.replace(r, notes=(note, *r.notes), run_notes=(note, *r.run_notes)) for r in kept]
-        _write(marked, inputs, fmt, _render_options(params, options, many))
+        _write(marked, inputs, fmt, _render_options(params, options, many, auditor.catalogue, started))
         raise
     if fmt != "jsonl":
-        _write(kept, inputs, fmt, _render_options(params, options, many))
+        _write(kept, inputs, fmt, _render_options(params, options, many, auditor.catalogue, started))
     if params["stats"]:
         click.echo(resolver.stats.summary(), err=True)
     return int(tally.code)

@@ -178,11 +178,17 @@ def _check_row(check: CheckResult, words: Words, style: TermStyle) -> list[str]:
     note = check.error or ""
     if check.status is not Status.ERROR and check.findings:
         worst = max(check.findings, key=lambda f: f.severity.rank).severity
-        note = words["t_check_findings"].format(count=len(check.findings), worst=worst.value)
+        key = "t_check_findings_one" if len(check.findings) == 1 else "t_check_findings_other"
+        note = words[key].format(count=len(check.findings), worst=worst.value)
     if check.notes and check.status is not Status.ERROR:  # what it could not verify, without failing
-        note = "; ".join([note, *check.notes] if note else check.notes)
+        joined = "; ".join([note, *check.notes] if note else check.notes)
+        note = joined if len(joined) <= _note_limit(style) else "; ".join(filter(None, (note, words["t_see_below"])))
     mark = style.paint(_STATUS_COLOUR.get(check.status.value), words[f"t_mark_{check.status.value}"])
-    return [safe(check.id), mark, safe(_clip(note, style.text_width - 25))]
+    return [safe(check.id), mark, safe(_clip(note, _note_limit(style)))]
+
+
+def _note_limit(style: TermStyle) -> int:
+    return style.text_width - 25
 
 
 def _clip(text: str, limit: int) -> str:
@@ -193,11 +199,11 @@ def _clip(text: str, limit: int) -> str:
 def _errors(checks: Iterable[CheckResult], words: Words, style: TermStyle) -> list[str]:
     """Check errors and notes too long for the summary table, in full (each once)."""
     out: list[str] = []
-    limit = style.text_width - 25
+    limit = _note_limit(style)
     for c in checks:
         if c.error and len(c.error) > limit:
             out.append(_wrap(f"{safe(c.id)} {words['t_error']}: {safe(c.error)}", style, "  ", ""))
-        if c.status is not Status.ERROR and len("; ".join(c.notes)) > limit:
+        if c.status is not Status.ERROR and c.notes and words["t_see_below"] in _check_row(c, words, style)[2]:
             out.extend(_wrap(f"{safe(c.id)} {words['t_note']}: {safe(n)}", style, "  ", "") for n in c.notes)
     return out
 
