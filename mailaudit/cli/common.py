@@ -18,6 +18,7 @@ from mailaudit.addresses import parse_ip
 from mailaudit.catalogue import LANGUAGES
 from mailaudit.dnsbl.lists import check_dqs_key, select
 from mailaudit.dnscore.resolver import DEFAULT_TIMEOUT, Resolver, parse_nameserver
+from mailaudit.dnssec.anchors import load_anchors
 from mailaudit.errors import InputError
 from mailaudit.model import Severity
 from mailaudit.options import AuditOptions
@@ -156,6 +157,8 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
         value = params.get(option)
         if value is not None and not pathlib.Path(value).is_file():
             raise InputError(f"--{option.replace('_', '-')} {value}: no such file")
+    if params.get("trust_anchor"):
+        load_anchors(params["trust_anchor"])  # a broken anchor file is a usage error (exit 2) before any work
     fail_on = None if params.get("fail_on", "high") == "never" else Severity(params.get("fail_on", "high"))
     zones = tuple(z.strip().rstrip(".").lower() for z in params["dnsbl_zones"]) or None
     select(zones)  # a bad --dnsbl value or DQS key is a usage error before any lookup, not a check error
