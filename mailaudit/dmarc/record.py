@@ -8,7 +8,7 @@ are collected as sentences, never raised, so hostile text cannot crash a caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TypeVar
@@ -191,15 +191,10 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def parse_dmarc(text: str) -> DmarcRecord:
-    pairs, errors = split_tags(text)
-    values = dict(pairs)
-    if not pairs or pairs[0][0] != "v" or pairs[0][1].upper() != "DMARC1":
-        errors.insert(0, "the record must start with `v=DMARC1`")
-    elif pairs[0][1] != "DMARC1":
-        errors.append(f"the version must be written `DMARC1`, not `{_clip(pairs[0][1])}`")
+def _choices(values: Mapping[str, str], errors: list[str], invalid: list[str]) -> dict[str, str]:
+    """The tags with a fixed set of values (p, sp, np, adkim, aspf, t, psd), lower-cased; a value
+    outside its set is an error and marks the tag invalid."""
     chosen: dict[str, str] = {}
-    invalid: list[str] = []  # tags present with a value the RFCs do not allow
     for name, options in _CHOICES.items():
         raw = values.get(name)
         if raw is None:
@@ -209,6 +204,19 @@ def parse_dmarc(text: str) -> DmarcRecord:
         else:
             errors.append(f"`{name}={_clip(raw)}` is not valid (expected {' or '.join(options)})")
             invalid.append(name)
+    return chosen
+
+
+def parse_dmarc(text: str) -> DmarcRecord:
+    pairs, errors = split_tags(text)
+    values = dict(pairs)
+    if not pairs or pairs[0][0] != "v" or pairs[0][1].upper() != "DMARC1":
+        errors.insert(0, "the record must start with `v=DMARC1`")
+    elif pairs[0][1] != "DMARC1":
+        errors.append(f"the version must be written `DMARC1`, not `{_clip(pairs[0][1])}`")
+    invalid: list[str] = []  # tags present with a value the RFCs do not allow
+    chosen = _choices(values, errors, invalid)
+
     def checked(name: str, read: Callable[[], T]) -> T:
         before = len(errors)
         value = read()
