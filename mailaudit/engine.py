@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from typing import Any
 
@@ -93,8 +94,8 @@ async def _run_check(check: Check, ctx: AuditContext) -> CheckResult:
         out.failed(f"internal error in the {check.id} check: {type(err).__name__}: {err}")
     result = out.result()
     if result.status is Status.ERROR and not result.error:
-        return CheckResult(result.id, result.status, result.findings, "could not complete", result.data, result.notes)
-    return result
+        result = dataclasses.replace(result, error="could not complete")
+    return result if check.graded else dataclasses.replace(result, graded=False)
 
 
 _RESOLVER_KEYWORDS = ("nameservers", "port", "timeout", "retries", "zones", "offline")

@@ -95,6 +95,8 @@ class CheckResult:
     notes: tuple[str, ...] = ()
     # every failure of a check that could not complete, one per line (``error`` joins the first five)
     errors: tuple[str, ...] = field(default=(), compare=False)
+    # False for a check whose findings restate others' (the bulk-sender rules): shown, not graded
+    graded: bool = field(default=True, compare=False)
 
     def datum(self, key: str, default: object = None) -> object:
         for k, v in self.data:
@@ -120,9 +122,14 @@ class DomainReport:
         return tuple(sorted(found, key=lambda f: (-f.severity.rank, f.id, f.subject)))
 
     @property
+    def graded_findings(self) -> tuple[Finding, ...]:
+        """The findings the grade counts: not those of checks that restate others (``graded``)."""
+        return tuple(f for c in self.checks if c.graded for f in c.findings)
+
+    @property
     def score(self) -> int:
         """100 minus 40 per critical, 20 per high, 8 per medium and 2 per low finding, at least 0."""
-        return max(0, 100 - sum(PENALTY[f.severity] for f in self.findings))
+        return max(0, 100 - sum(PENALTY[f.severity] for f in self.graded_findings))
 
     @property
     def grade(self) -> str:
@@ -130,7 +137,7 @@ class DomainReport:
         one at C (docs/reports.md). Only what could be checked counts: see ``complete``."""
         score = self.score
         letter = next(mark for floor, mark in LETTERS if score >= floor)
-        worst = max((f.severity.rank for f in self.findings), default=0)
+        worst = max((f.severity.rank for f in self.graded_findings), default=0)
         if worst >= Severity.CRITICAL.rank:
             return "F"
         if worst >= Severity.HIGH.rank and letter in ("A", "B"):

@@ -122,3 +122,20 @@ def test_screenshot_of_the_shipped_example(tmp_path):
     assert png_size(shot) == (1280, 2000)
     assert shot.stat().st_size > 50_000  # a rendered page, not a blank one
     print(f"screenshot: {shot}")
+
+
+def test_the_shipped_example_prints_on_at_most_three_a4_pages(tmp_path):
+    """The client report fit to send: A4, findings expanded, the records once (in the plan)."""
+    root = pathlib.Path(__file__).resolve().parent.parent
+    page = tmp_path / "report.html"
+    with page.open("w", encoding="utf-8") as out:
+        done = subprocess.run([sys.executable, "-m", "mailaudit", "check", "batikmurni.example", "--offline",
+                               "--zone", str(root / "examples" / "zones"), "--format", "html", "--brand", "PT Contoh"],
+                              stdout=out, stderr=subprocess.PIPE, text=True, timeout=120, cwd=root)
+    assert done.returncode in (0, 1), done.stderr
+    pdf = tmp_path / "report.pdf"
+    chromium(tmp_path, page, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+    assert 1 <= pages <= 3, pages
+    text = page.read_text(encoding="utf-8")
+    assert "Prepared by PT Contoh" in text and "zone files only" in text  # who, and that it is not live

@@ -30,7 +30,7 @@ def test_key_sizes_and_types():
     assert (analyse_key(parse_dkim("p=" + rsa_spki(1024))).bits) == 1024
     assert analyse_key(parse_dkim("p=" + rsa_spki(512))).bits == 512
     info = analyse_key(parse_dkim("p=" + rsa_spki(1024, pkcs1=True)))
-    assert (info.bits, info.problem) == (1024, "pkcs1")
+    assert (info.bits, info.problem, info.pkcs1) == (1024, None, True)
     raw = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(32)).public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )

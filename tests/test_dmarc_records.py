@@ -51,7 +51,10 @@ def test_report_uris():
 
 
 def test_is_dmarc_and_with_tags():
-    assert is_dmarc(" v = DMARC1 ;p=none") and not is_dmarc("v=DMARC2; p=none") and not is_dmarc("p=none")
+    assert is_dmarc("v = DMARC1 ;p=none") and not is_dmarc("v=DMARC2; p=none") and not is_dmarc("p=none")
+    # RFC 9989 section 4.7: nothing before v, and the value DMARC1 is case-sensitive
+    assert not is_dmarc(" v=DMARC1; p=reject") and not is_dmarc("v=dmarc1; p=reject")
+    assert not is_dmarc("v=DMARC10; p=reject")
     r = parse_dmarc("v=DMARC1; p=none; pct=50")
     assert r.with_tags(p="reject", pct=None, rua="mailto:a@b.example") == "v=DMARC1; p=reject; rua=mailto:a@b.example"
     assert parse_dmarc("v=DMARC1").with_tags(p="none") == "v=DMARC1; p=none"

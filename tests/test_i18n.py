@@ -91,7 +91,10 @@ def test_localize_turns_a_report_into_indonesian():
 
 
 def test_ui_words_exist_in_both_languages():
-    assert words("en") == words("id")  # every word of every section, the CLI's and plan's included
+    english, indonesian = words("en"), words("id")
+    for section, keys in english.items():  # every word of every section, the CLI's and plan's included
+        assert indonesian.get(section) == keys, f"_words.{section}: {sorted(keys ^ indonesian.get(section, set()))}"
+    # a table only the translation has maps English data (a blocklist's code meanings) to Indonesian
     for check in CHECKS:  # every registered check has a label in both languages
         for lang in ("en", "id"):
             assert check.id in Catalogue.load(lang).words("checks"), f"{check.id}: no label in {lang}"
@@ -104,3 +107,42 @@ def test_ui_words_exist_in_both_languages():
 def test_docs_mention_languages():
     docs = pathlib.Path(__file__).resolve().parent.parent / "docs" / "reports.md"
     assert "--lang id" in docs.read_text(encoding="utf-8")
+
+
+# -- Indonesian as an Indonesian administrator writes it (docs/glossary-id.md) ----------------
+
+BANNED_ID = ("Terbitkan", "host surat", "mengirim surat", "menerima surat",
+             "terbitkan", "server surat", "Server surat", "me-resolve", "paling-paling",
+             "meminta 2048", "meminta setidaknya 2048", "penyebab pencantuman", "tandatangani dengannya",
+             "kurang menghargainya", "di mana-mana", "menggagalkan pemeriksaan")
+
+
+def test_indonesian_texts_avoid_the_phrases_the_glossary_rules_out():
+    for path in catalogue_files(PACKAGE, "id"):
+        text = path.read_text(encoding="utf-8")
+        found = [p for p in BANNED_ID if p in text]
+        assert not found, f"{path}: {found} (see docs/glossary-id.md)"
+
+
+ENGLISH_UI = ("[high]", "[medium]", "HIGH", "MEDIUM",
+              "evidence:", "fix:", "publish:", "remove:", "finding(s)", "worst ", "No findings", "Why it matters",
+              "Fix plan", "Before the next step", "grade ", "Checks", "findings", "problems to fix", "Start with",
+              "Prepared by", "severity", "subject")
+
+
+def test_every_format_of_check_and_fix_speaks_indonesian():
+    import subprocess
+    import sys
+
+    zones = pathlib.Path(__file__).resolve().parent.parent / "examples" / "zones"
+    base = [sys.executable, "-m", "mailaudit"]
+    runs = [[*base, "check", "batikmurni.example", "--format", fmt] for fmt in ("table", "markdown", "html")]
+    runs += [[*base, "fix", "batikmurni.example"], [*base, "spf", "batikmurni.example", "--format", "table"]]
+    for argv in runs:
+        out = subprocess.run([*argv, "--offline", "--zone", str(zones), "--lang", "id", "--brand", "x"]
+                             if argv[3] == "check" else [*argv, "--offline", "--zone", str(zones), "--lang", "id"],
+                             capture_output=True, text=True, timeout=120).stdout
+        assert out, argv
+        out = re.sub(r"(?s)<style>.*?</style>|<[^>]+>", " ", out)  # what a reader sees, not class names
+        left = [w for w in ENGLISH_UI if w in out]
+        assert not left, f"{argv[3:5]}: English left under --lang id: {left}"

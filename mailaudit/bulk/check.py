@@ -71,4 +71,5 @@ def _data(verdict: Verdict) -> dict[str, object]:
 
 
 CHECK = Check("bulk", "Bulk-sender rules of Gmail, Yahoo and Microsoft Outlook.com", run,
-              needs=("spf", "dmarc", "dkim", "posture"), reads=("sending_ips", "dkim_selectors"), phase="other")
+              needs=("spf", "dmarc", "dkim", "posture"), reads=("sending_ips", "dkim_selectors"), phase="other",
+              graded=False)  # each unmet rule restates an SPF, DKIM or DMARC finding: not counted twice

@@ -100,6 +100,7 @@ class Check:
     reads: tuple[str, ...] = ()
     phase: str = "other"
     finding_prefixes: tuple[str, ...] = ()
+    graded: bool = True  # False: its findings restate other checks' (shown, not counted in the grade)
 
     @property
     def prefixes(self) -> tuple[str, ...]:

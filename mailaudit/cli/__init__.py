@@ -83,16 +83,22 @@ def _one_line(text: str, limit: int = 500) -> str:
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
-from mailaudit.cli import audit_cmd, blocklist_cmd, diff_cmd, fix_cmd  # noqa: E402
+from mailaudit.cli import audit_cmd, blocklist_cmd, diff_cmd, explain_cmd, fix_cmd  # noqa: E402
 
 main_group.add_command(audit_cmd.check)
 main_group.add_command(audit_cmd.batch)
 main_group.add_command(diff_cmd.diff)
 main_group.add_command(blocklist_cmd.blocklist)
 main_group.add_command(fix_cmd.fix)
+main_group.add_command(explain_cmd.explain)
 from mailaudit.cli.spf_cmd import spf as spf_command  # noqa: E402
 
 main_group.add_command(spf_command)
+
+from mailaudit.cli.reports_cmd import reports as reports_command  # noqa: E402
+
+main_group.add_command(reports_command)
+
 from mailaudit.cli.history_cmd import history as history_command  # noqa: E402
 from mailaudit.cli.history_cmd import portfolio as portfolio_command  # noqa: E402
 

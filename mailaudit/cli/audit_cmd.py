@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import pathlib
 import sys
 from collections.abc import Iterable
@@ -10,13 +11,16 @@ from typing import Any
 
 import click
 
+from mailaudit import __version__
 from mailaudit.catalogue import Catalogue
 from mailaudit.cli.batchrun import batch_options, batch_output, report_source, select_inputs
 from mailaudit.cli.common import (
     EXIT_CODES,
     audit_options,
     build_options,
+    data_source,
     load_baseline,
+    logo_uri,
     output_format,
     resolver_from,
     terminal_style,
@@ -89,9 +93,14 @@ def _unique(inputs: Iterable[DomainInput]) -> list[DomainInput]:
     return list(seen.values())
 
 
-def _render_options(params: dict[str, Any], options: AuditOptions, many: bool) -> RenderOptions:
+def _render_options(params: dict[str, Any], options: AuditOptions, many: bool, catalogue: Catalogue,
+                    started: datetime.datetime) -> RenderOptions:
     color, width = terminal_style(params)
-    return RenderOptions(options.fail_on, params["lang"], color, width, verbose=params["verbose"] or not many)
+    return RenderOptions(
+        options.fail_on, params["lang"], color, width, verbose=params["verbose"] or not many,
+        generated_at=started.strftime("%Y-%m-%d %H:%M UTC"), source=data_source(params, catalogue.words("ui")),
+        version=__version__, brand=params["brand"], logo=logo_uri(params["logo"]),
+    )
 
 
 def _run(inputs: list[DomainInput], params: dict[str, Any], progress: bool, many: bool, command: str) -> int:
@@ -108,6 +117,8 @@ def _audit(inputs: list[DomainInput], params: dict[str, Any], progress: bool, ma
     baseline = load_baseline(params["baseline"])
     resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
+    logo_uri(params["logo"])  # a bad --logo is a usage error before any lookup
+    started = datetime.datetime.now(datetime.UTC)
     tally = Tally(options.fail_on, baseline)
     recorder.start()  # the options are valid: an unusable --db file stops the run here, before any work
     kept: list[DomainReport] = []
@@ -118,10 +129,10 @@ def _audit(inputs: list[DomainInput], params: dict[str, Any], progress: bool, ma
             raise
         note = auditor.catalogue.words("ui")["t_interrupted"].format(count=len(kept))
         marked = [dataclasses.replace(r, notes=(note, *r.notes), run_notes=(note, *r.run_notes)) for r in kept]
-        _write(marked, inputs, fmt, _render_options(params, options, many))
+        _write(marked, inputs, fmt, _render_options(params, options, many, auditor.catalogue, started))
         raise
     if fmt != "jsonl":
-        _write(kept, inputs, fmt, _render_options(params, options, many))
+        _write(kept, inputs, fmt, _render_options(params, options, many, auditor.catalogue, started))
     if params["stats"]:
         click.echo(resolver.stats.summary(), err=True)
     return int(tally.code)
@@ -136,7 +147,7 @@ async def _stream(auditor: Auditor, inputs: list[DomainInput], params: dict[str,
         tally.add(report)
         recorder.add(report)
         if progress:
-            click.echo(f"\r[{tally.domains}/{len(inputs)}] {report.domain[:60]:<60}", err=True, nl=False)
+            click.echo("\r" + progress_line(tally.domains, len(inputs), report.domain), err=True, nl=False)
         if fmt == "jsonl":
             emit(render_jsonl_line(report))
         else:
@@ -149,3 +160,9 @@ def _write(reports: list[DomainReport], inputs: list[DomainInput], fmt: str, opt
     order = {item.domain: i for i, item in enumerate(inputs)}
     reports = sorted(reports, key=lambda r: order.get(r.domain, 0))
     emit(render(fmt, reports, options))
+
+
+def progress_line(done: int, total: int, domain: str, width: int = 24) -> str:
+    """``[#########...............]  37/100  example.com`` for stderr on a terminal."""
+    filled = width * done // max(total, 1)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done:>{len(str(total))}}/{total}  {domain[:40]:<40}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import math
 import os
@@ -17,10 +18,12 @@ from mailaudit.addresses import parse_ip
 from mailaudit.catalogue import LANGUAGES
 from mailaudit.dnsbl.lists import check_dqs_key, select
 from mailaudit.dnscore.resolver import DEFAULT_TIMEOUT, Resolver, parse_nameserver
+from mailaudit.dnssec.anchors import load_anchors
 from mailaudit.errors import InputError
 from mailaudit.model import Severity
 from mailaudit.options import AuditOptions
 from mailaudit.render import FORMATS
+from mailaudit.userfiles import read_user_bytes
 from mailaudit.verdict import FindingKey
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -107,6 +110,10 @@ def audit_options(func: F) -> F:
                      help="Domains audited at once."),
         click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
                      help="Colour in the table: auto means on a terminal, unless NO_COLOR is set."),
+        click.option("--brand", default="", metavar="NAME",
+                     help="HTML: the consultant's name in the report header (\"Prepared by NAME\")."),
+        click.option("--logo", default=None, metavar="FILE",
+                     help="HTML: the consultant's logo (PNG, JPEG or SVG, at most 256 KB) in the header."),
         click.option("-v", "--verbose", is_flag=True,
                      help="batch with the table: every domain's details, not only the ranked summary."),
         click.option("--db", default=None, metavar="FILE",
@@ -150,6 +157,8 @@ def build_options(params: dict[str, Any]) -> AuditOptions:
         value = params.get(option)
         if value is not None and not pathlib.Path(value).is_file():
             raise InputError(f"--{option.replace('_', '-')} {value}: no such file")
+    if params.get("trust_anchor"):
+        load_anchors(params["trust_anchor"])  # a broken anchor file is a usage error (exit 2) before any work
     fail_on = None if params.get("fail_on", "high") == "never" else Severity(params.get("fail_on", "high"))
     zones = tuple(z.strip().rstrip(".").lower() for z in params["dnsbl_zones"]) or None
     select(zones)  # a bad --dnsbl value or DQS key is a usage error before any lookup, not a check error
@@ -210,3 +219,31 @@ def load_baseline(path: pathlib.Path | None) -> frozenset[FindingKey]:
         for finding in findings_of(report):
             keys.add(key_of(str(report.get("domain", "")), finding))
     return frozenset(keys)
+
+
+_LOGO_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+
+
+def logo_uri(path: str | None) -> str:
+    """The logo file as a data: URI (an <img> never runs an SVG's scripts), or one InputError."""
+    if not path:
+        return ""
+    data = read_user_bytes(path, 256 * 1024, "--logo")
+    kind = next((mime for magic, mime in _LOGO_TYPES if data.startswith(magic)), None)
+    if kind is None and b"<svg" in data[:2048].lower():
+        kind = "image/svg+xml"
+    if kind is None:
+        raise InputError(f"--logo {path}: not a PNG, JPEG or SVG image")
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def data_source(params: Mapping[str, Any], words: Mapping[str, str]) -> str:
+    """Where this run's answers came from, in the report's words."""
+    zones = ", ".join(pathlib.Path(z).name for z in params.get("zones", ()))
+    if params.get("offline"):
+        return words["source_offline"].format(zones=zones)
+    if zones:
+        return words["source_zone"].format(zones=zones)
+    if params.get("nameservers"):
+        return words["source_live_ns"].format(servers=", ".join(params["nameservers"]))
+    return words["source_live"]

@@ -11,8 +11,7 @@ from mailaudit.cli.common import EXIT_CODES, build_options, check_options, resol
 from mailaudit.cli.output import emit
 from mailaudit.domains import normalize
 from mailaudit.engine import Auditor
-from mailaudit.fixplan.plan import plan
-from mailaudit.model import DomainReport
+from mailaudit.fixplan.verify import VerifiedPlan, verified_plan
 from mailaudit.render.plan import plan_json, plan_text, plan_zone
 from mailaudit.verdict import ExitCode
 
@@ -27,6 +26,8 @@ PLAN_FORMATS = ("text", "zone", "json")
 def fix(domain: str, fmt: str, **params: Any) -> int:
     """Audit DOMAIN and print an ordered plan of DNS changes that keeps mail flowing.
 
+    Before it is printed, the plan is applied to the domain's zone as an overlay and the domain
+    audited again, stage by stage; only verified stages are printed, with a note saying so.
     Exit code 0, or 3 when a check could not complete (the plan may then miss steps).
     """
     given = normalize(domain, params["exact"])
@@ -34,11 +35,10 @@ def fix(domain: str, fmt: str, **params: Any) -> int:
     resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
 
-    async def go() -> DomainReport:
-        return await auditor.audit(given)
+    async def go() -> VerifiedPlan:
+        return await verified_plan(auditor, given, params["lang"])
 
-    report = resolver.run_sync(go)
-    steps = plan(report, params["lang"])
+    result = resolver.run_sync(go)
     render = {"text": plan_text, "zone": plan_zone, "json": plan_json}[fmt]
-    emit(render(steps))
-    return int(ExitCode.INCOMPLETE if report.errors else ExitCode.OK)
+    emit(render(result.plan))
+    return int(ExitCode.INCOMPLETE if result.report.errors else ExitCode.OK)

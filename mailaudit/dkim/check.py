@@ -113,7 +113,7 @@ def _describe(probe: Probe) -> dict[str, object]:
         record = parse_dkim(text)
         info = analyse_key(record)
         keys.append({"key_type": info.kind, "bits": info.bits, "problem": info.problem,
-                     "testing": record.testing, "hashes": list(record.hashes or ()),
+                     "testing": record.testing, "tags": dict(record.tags), "hashes": list(record.hashes or ()),
                      "services": list(record.services), "record": text})
     return {"selector": probe.selector.name, "name": probe.owner, "provider": probe.selector.provider,
             "cnames": [n.to_text(omit_final_dot=True) for n in probe.answer.cnames], "keys": keys}
@@ -140,13 +140,15 @@ def _judge_record(out: Collector, probe: Probe, text: str) -> bool:
     if info.problem == "revoked":
         key.add("dkim.key.revoked", remove=[dns_record(probe.name, "TXT", text)])
         return False
+    if info.problem == "missing":  # no p= tag: dkim.syntax says so; no key, nothing revoked
+        return False
     if info.problem == "type":
         key.add("dkim.key.type", key_type=key.record.key_type)
         return False
     if info.problem is not None:
         key.add("dkim.key.invalid", variant=info.problem, key_type=info.kind)
     _strength(key, info)
-    return _flags(key) and info.problem in (None, "pkcs1")
+    return _flags(key) and info.problem is None
 
 
 def _strength(key: _Key, info: KeyInfo) -> None:

@@ -25,7 +25,7 @@ _WHITESPACE = " \t\r\n"
 @dataclass(frozen=True, slots=True)
 class DkimRecord:
     text: str
-    tags: tuple[tuple[str, str], ...]  # (name lower case, value stripped), in order
+    tags: tuple[tuple[str, str], ...]  # (name as published: case-sensitive, RFC 6376 3.2; value stripped)
     version: str | None = None  # v= as published
     key_type: str = "rsa"  # k=, lower case
     hashes: tuple[str, ...] | None = None  # h= entries, lower case; None when absent (all allowed)
@@ -76,7 +76,8 @@ class KeyInfo:
 
     kind: str
     bits: int = 0
-    problem: str | None = None  # None | "revoked" | "base64" | "rsa" | "pkcs1" | "mismatch" | "ed25519" | "type"
+    problem: str | None = None  # None | "revoked" | "missing" | "base64" | "rsa" | "mismatch" | "ed25519" | "type"
+    pkcs1: bool = False  # a bare RSAPublicKey (what RFC 6376 3.6.1 defines), not SubjectPublicKeyInfo
 
     @property
     def usable(self) -> bool:
@@ -85,7 +86,7 @@ class KeyInfo:
 
 def looks_like_dkim(text: str) -> bool:
     """A DKIM key record starts with ``v=DKIM1`` or at least carries a ``p=`` tag."""
-    pairs, _ = split_tags(text)
+    pairs, _ = split_tags(text, fold_case=False)
     names = [name for name, _ in pairs]
     return (bool(pairs) and pairs[0] == ("v", "DKIM1")) or "p" in names
 
@@ -95,7 +96,8 @@ def _colon_list(value: str) -> tuple[str, ...]:
 
 
 def parse_dkim(text: str) -> DkimRecord:
-    pairs, errors = split_tags(text)
+    """Tag names are case-sensitive (RFC 6376 section 3.2): ``P=`` is not ``p=``."""
+    pairs, errors = split_tags(text, fold_case=False)
     values = dict(pairs)
     version = values.get("v")
     if version is not None and (pairs[0][0] != "v" or version != "DKIM1"):
@@ -123,6 +125,8 @@ def analyse_key(record: DkimRecord) -> KeyInfo:
     kind = record.key_type
     if not record.known_type:
         return KeyInfo(kind, problem="type")
+    if record.public_key is None:  # no p= at all: a syntax error, not a revocation
+        return KeyInfo(kind, problem="missing")
     if not record.public_key:
         return KeyInfo(kind, problem="revoked")
     try:
@@ -146,14 +150,15 @@ def _ed25519(raw: bytes) -> KeyInfo:
 
 
 def _rsa(der: bytes) -> KeyInfo:
-    """RFC 6376: an RSA key in SubjectPublicKeyInfo form; a bare PKCS#1 key is reported."""
+    """RFC 6376 section 3.6.1 defines a bare PKCS#1 RSAPublicKey; SubjectPublicKeyInfo (what
+    most tools publish) is accepted by verifiers too. Both are valid keys."""
     try:
         key = serialization.load_der_public_key(der)
     except (ValueError, TypeError, UnsupportedAlgorithm):
         return KeyInfo("rsa", problem="rsa")
     if not isinstance(key, rsa.RSAPublicKey):
         return KeyInfo("rsa", problem="mismatch")
-    return KeyInfo("rsa", key.key_size, problem="pkcs1" if _is_pkcs1(der) else None)
+    return KeyInfo("rsa", key.key_size, pkcs1=_is_pkcs1(der))
 
 
 def _is_pkcs1(der: bytes) -> bool:

@@ -11,7 +11,7 @@ import dns.rdatatype
 
 from mailaudit.checks.base import Check, Collector, dns_record
 from mailaudit.context import AuditContext
-from mailaudit.dmarc.record import DmarcRecord, ReportUri, is_dmarc, looks_like_spf, weaker
+from mailaudit.dmarc.record import DmarcRecord, ReportUri, is_dmarc, looks_like_spf, parse_dmarc, weaker
 from mailaudit.dnscore.answer import Answer
 from mailaudit.dnscore.resolver import NOT_VERIFIABLE
 from mailaudit.facts.dmarc import DmarcFacts, Level, dmarc_facts
@@ -31,7 +31,7 @@ async def run(ctx: AuditContext, out: Collector) -> None:
         return
     own = facts.levels[0]
     _stray(out, own)
-    misplaced = _misplaced(ctx, out, apex)
+    misplaced = _misplaced(ctx, out, apex, bool(own.records))
     for level in facts.levels:
         if len(level.records) > 1:
             out.add("dmarc.multiple", level.owner, evidence=[_shown(level.owner, t) for t in level.records],
@@ -47,13 +47,17 @@ def _data(facts: DmarcFacts) -> dict[str, object]:
     walk = [{"name": level.owner, "outcome": level.answer.outcome.value, "records": list(level.records)}
             for level in facts.levels]
     record = facts.parsed
+    sub = record.subdomain_policy if record else None
     return {
         "record": facts.record,
         "found_at": facts.found_at,
         "inherited": facts.inherited,
+        "tags": dict(record.tags) if record else {},
         "policy": facts.policy,
-        "subdomain_policy": record.subdomain_policy if record else None,
+        # for this domain's own subdomains: an inherited record gives them its sp as well
+        "subdomain_policy": sub,
         "nonexistent_policy": record.nonexistent_policy if record else None,
+        "effective_policy": facts.effective,
         "walk": walk,
     }
 
@@ -71,15 +75,17 @@ def _stray(out: Collector, own: Level) -> None:
                 remove=[dns_record(own.owner, "TXT", text)])
 
 
-def _misplaced(ctx: AuditContext, out: Collector, apex: Answer) -> str | None:
+def _misplaced(ctx: AuditContext, out: Collector, apex: Answer, has_own: bool) -> str | None:
+    """A ``v=DMARC1`` record at the apex. When ``_dmarc`` already holds a record, the apex copy
+    is only removed: it must never replace the record in force."""
     if not apex.ok:
         out.failed(apex)
         return None
     found = [t for t in apex.texts() if is_dmarc(t)]
     for text in found:
-        out.add("dmarc.misplaced", ctx.domain, evidence=[_shown(ctx.domain, text)],
-                records=[dns_record(f"_dmarc.{ctx.domain}", "TXT", text)],
-                remove=[dns_record(ctx.name, "TXT", text)])
+        moved = [] if has_own else [dns_record(f"_dmarc.{ctx.domain}", "TXT", text)]
+        out.add("dmarc.misplaced", ctx.domain, variant="duplicate" if has_own else "default",
+                evidence=[_shown(ctx.domain, text)], records=moved, remove=[dns_record(ctx.name, "TXT", text)])
     return found[0] if found else None
 
 
@@ -124,29 +130,42 @@ async def _judge(ctx: AuditContext, out: Collector, facts: DmarcFacts) -> None:
 
 
 def _policy(ctx: AuditContext, out: Collector, facts: DmarcFacts, nomail: bool) -> None:
+    """``dmarc.policy.none`` when receivers apply ``none`` or no DMARC at all. A record whose
+    only trouble is an invalid ``sp``/``np`` (RFC 9989 section 4.10.1: the whole record then
+    falls back) is left to the ``dmarc.syntax`` repair, which restores its ``p``."""
     record, owner = facts.parsed, facts.found_at
-    if facts.policy != "none" or record is None or owner is None:
+    if facts.policy not in ("none", None) or record is None or owner is None:
+        return
+    if record.p not in (None, "none") and not record.policies_valid and record.repairable:
         return
     shown = [_shown(owner, record.text)]
+    own = f"_dmarc.{ctx.domain}"
     if nomail:
-        target = owner if not facts.inherited else f"_dmarc.{ctx.domain}"
         value = record.with_tags(p="reject") if not facts.inherited else "v=DMARC1; p=reject"
         out.add("dmarc.policy.none", owner, variant="nomail", evidence=shown,
-                records=[dns_record(target, "TXT", value)])
+                records=[dns_record(own, "TXT", value)])
         return
-    rua = report_address(facts.policy_domain or ctx.domain)
+    rua = report_address(ctx.domain if facts.inherited else facts.policy_domain or ctx.domain)
     collects = any(u.usable for u in record.rua)
-    variant = "absent" if record.p is None else ("inherited" if facts.inherited else "default")
-    if variant == "default" and not collects:
-        variant = "collect"
-    if not collects:
-        value = record.with_tags(rua=rua) if record.p else record.with_tags(p="none", rua=rua)
-        out.add("dmarc.policy.none", owner, variant=variant, evidence=shown,
-                records=[dns_record(owner, "TXT", value)], rua=rua)
-        return
-    change = {"sp": "quarantine"} if facts.inherited and record.sp else {"p": "quarantine"}
+    variant = _none_variant(facts, record, collects)
+    if facts.inherited:  # never rewrite the parent's record: it applies to many domains
+        value = f"v=DMARC1; p=none; rua={rua}"
+    else:  # every stage drops the invalid tags, so the record it proposes parses
+        drop: dict[str, str | None] = dict.fromkeys(t for t in record.invalid if t != "p")
+        stage = {"p": record.p or "none", "rua": rua} if not collects else {"p": "quarantine"}
+        value = record.with_tags(**{**drop, **stage})
     out.add("dmarc.policy.none", owner, variant=variant, evidence=shown,
-            records=[dns_record(owner, "TXT", record.with_tags(**change))], rua=rua)
+            records=[dns_record(own if facts.inherited else owner, "TXT", value)], rua=rua)
+
+
+def _none_variant(facts: DmarcFacts, record: DmarcRecord, collects: bool) -> str:
+    if facts.policy is None:
+        return "ignored"
+    if facts.inherited:
+        return "inherited"
+    if record.p is None:
+        return "absent"
+    return "default" if collects else "collect"
 
 
 def _tags(out: Collector, record: DmarcRecord, owner: str, shown: list[str], nomail: bool) -> None:
@@ -157,12 +176,11 @@ def _tags(out: Collector, record: DmarcRecord, owner: str, shown: list[str], nom
         out.add("dmarc.pct.partial", owner, evidence=shown, records=fixed(pct=None), pct=record.pct)
     if record.testing:
         out.add("dmarc.testing", owner, evidence=shown, records=fixed(t=None))
-    if record.sp is not None and weaker(record.sp, record.policy):
-        out.add("dmarc.subdomain.weaker", owner, evidence=shown, records=fixed(sp=None),
-                sp=record.sp, p=record.policy)
-    if record.np is not None and weaker(record.np, record.policy):
-        out.add("dmarc.np.weaker", owner, evidence=shown, records=fixed(np=None),
-                np=record.np, p=record.policy)
+    p = record.p or "none"
+    if record.sp is not None and weaker(record.sp, p):
+        out.add("dmarc.subdomain.weaker", owner, evidence=shown, records=fixed(sp=None), sp=record.sp, p=p)
+    if record.np is not None and weaker(record.np, p):
+        out.add("dmarc.np.weaker", owner, evidence=shown, records=fixed(np=None), np=record.np, p=p)
     if not any(u.usable for u in record.rua):
         rua = report_address(owner.removeprefix("_dmarc."))
         out.add("dmarc.rua.missing", owner, variant="nomail" if nomail else "default", evidence=shown,
@@ -208,14 +226,63 @@ def _report_name(domain: str, host: str) -> dns.name.Name | None:
         return None
 
 
-async def _authorisation(ctx: AuditContext, out: Collector, record: DmarcRecord, domain: str, owner: str) -> None:
-    """RFC 7489 section 7.1 / RFC 9990: a destination on another domain must publish
-    ``<domain>._report._dmarc.<destination>`` (a wildcard there counts)."""
-    wanted: dict[str, dict[str, list[str]]] = {}  # host -> address -> tags
+def _common_parent(domain: str, host: str) -> str | None:
+    """The closest common ancestor of two names, when it has at least two labels."""
+    a, b = domain.lower().split(".")[::-1], host.lower().split(".")[::-1]
+    common: list[str] = []
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common.append(x)
+    return ".".join(reversed(common)) if len(common) >= 2 else None
+
+
+async def _same_organization(ctx: AuditContext, domain: str, host: str) -> Answer | bool:
+    """RFC 9990 compares organizational domains: a sibling (``b.example.com`` for
+    ``a.example.com``) is inside the organisation when the common parent publishes a DMARC
+    record that is not a public-suffix one (``psd=y``), since the tree walk of RFC 9989 then
+    makes it (or a name above it) both names' organizational domain. A failed lookup is returned."""
+    parent = _common_parent(domain, host)
+    name = _report_name_at(parent) if parent else None
+    if name is None:
+        return False
+    answer = await ctx.query(name, "TXT")
+    if not answer.ok:
+        return answer
+    records = [t for t in answer.texts() if is_dmarc(t)]
+    return len(records) == 1 and parse_dmarc(records[0]).psd != "y"
+
+
+def _report_name_at(parent: str) -> dns.name.Name | None:
+    try:
+        return dns.name.from_text(f"_dmarc.{parent}")
+    except dns.exception.DNSException:
+        return None
+
+
+Wanted = dict[str, dict[str, list[str]]]  # host -> address -> tags
+
+
+async def _wanted(ctx: AuditContext, out: Collector, record: DmarcRecord, domain: str) -> Wanted:
+    """host -> address -> tags, for the destinations outside the policy domain's organisation."""
+    wanted: Wanted = {}
     for tag, uris in (("rua", record.rua), ("ruf", record.ruf)):
         for uri in uris:
             if uri.usable and uri.host and _external(domain, uri.host):
                 wanted.setdefault(uri.host, {}).setdefault(uri.address, []).append(tag)
+    for host in list(wanted):
+        same = await _same_organization(ctx, domain, host)
+        if isinstance(same, Answer):
+            out.failed(same)
+        if same is not False:
+            del wanted[host]
+    return wanted
+
+
+async def _authorisation(ctx: AuditContext, out: Collector, record: DmarcRecord, domain: str, owner: str) -> None:
+    """RFC 7489 section 7.1 / RFC 9990: a destination on another domain must publish
+    ``<domain>._report._dmarc.<destination>`` (a wildcard there counts)."""
+    wanted = await _wanted(ctx, out, record, domain)
     names = {host: _report_name(domain, host) for host in wanted}
     asked = [(host, name) for host, name in names.items() if name is not None]
     answers = await asyncio.gather(*(ctx.query(name, "TXT") for _, name in asked))

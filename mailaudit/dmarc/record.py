@@ -8,7 +8,7 @@ are collected as sentences, never raised, so hostile text cannot crash a caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TypeVar
@@ -33,7 +33,9 @@ _CHOICES = MappingProxyType({
 })
 _FO = ("0", "1", "d", "s")
 _SIZE_UNITS = ("k", "m", "g", "t")
-_MAX_TAGS = 64
+_MAX_TAGS = 4096  # a TXT record holds at most ~64 KB; this only bounds hostile input
+_MAX_URIS = 64
+_DOWNGRADE = MappingProxyType({"reject": "quarantine", "quarantine": "none", "none": "none"})
 T = TypeVar("T")
 
 
@@ -78,18 +80,35 @@ class DmarcRecord:
         return bool(self.invalid) and len(self.errors) == len(self.invalid) and "p" not in self.invalid
 
     @property
-    def policy(self) -> str:
-        """The domain policy in force: ``p``, or ``none`` when ``p`` is absent or invalid."""
-        return self.p or "none"
+    def policies_valid(self) -> bool:
+        """RFC 9989 section 4.10.1: a valid ``p`` and no invalid ``sp`` or ``np``."""
+        return self.p is not None and not {"p", "sp", "np"} & set(self.invalid)
 
     @property
-    def subdomain_policy(self) -> str:
-        return self.sp or self.policy
+    def fallback(self) -> str | None:
+        """What a receiver applies to a record without valid policies (RFC 9989 section 4.10.1):
+        ``none`` when a usable ``rua`` is present, else None (no DMARC processing at all)."""
+        return "none" if any(u.usable for u in self.rua) else None
 
     @property
-    def nonexistent_policy(self) -> str:
+    def policy(self) -> str | None:
+        """The domain policy a receiver applies (before ``t=y``): ``p``, or the fallback."""
+        return self.p if self.policies_valid else self.fallback
+
+    @property
+    def subdomain_policy(self) -> str | None:
+        return (self.sp or self.p) if self.policies_valid else self.fallback
+
+    @property
+    def nonexistent_policy(self) -> str | None:
         """RFC 9989 ``np``: for subdomains that do not exist; defaults to ``sp``, then ``p``."""
-        return self.np or self.subdomain_policy
+        return (self.np or self.sp or self.p) if self.policies_valid else self.fallback
+
+    def effective(self, policy: str | None) -> str | None:
+        """``policy`` as a receiver applies it: ``t=y`` lowers it one step (RFC 9989 section 4.7)."""
+        if policy is None or not self.testing:
+            return policy
+        return _DOWNGRADE.get(policy, policy)
 
     @property
     def legacy(self) -> tuple[str, ...]:
@@ -110,8 +129,20 @@ class DmarcRecord:
 
 
 def is_dmarc(text: str) -> bool:
-    """True when the TXT string starts with the ``v=DMARC1`` tag (RFC 9989 section 4.10)."""
-    first = text.split(";", 1)[0]
+    """True when the TXT string starts with the ``v=DMARC1`` tag (RFC 9989 section 4.7): nothing
+    before ``v``, the value exactly ``DMARC1`` (case-sensitive); other records are discarded."""
+    name, eq, rest = text.partition("=")
+    if not eq or name.rstrip(" \t").lower() != "v" or name[:1] not in ("v", "V"):
+        return False
+    value = rest.lstrip(" \t")
+    return value.startswith("DMARC1") and value[6:7] in ("", ";", " ", "\t")
+
+
+def looks_like_dmarc(text: str) -> bool:
+    """A record meant as DMARC that receivers discard: leading blanks, ``v=dmarc1``..."""
+    if is_dmarc(text):
+        return False
+    first = text.strip(" \t\r\n").split(";", 1)[0]
     name, eq, value = first.partition("=")
     return bool(eq) and name.strip().lower() == "v" and value.strip().upper() == "DMARC1"
 
@@ -121,27 +152,32 @@ def looks_like_spf(text: str) -> bool:
     return is_spf_record(text.strip())
 
 
-def split_tags(text: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """``name=value`` pairs separated by ``;`` (RFC 7489 section 6.4); problems as sentences."""
+def split_tags(text: str, fold_case: bool = True) -> tuple[list[tuple[str, str]], list[str]]:
+    """``name=value`` pairs separated by ``;`` (RFC 7489 section 6.4); problems as sentences.
+
+    ``fold_case``: tag names lower-cased (DMARC); DKIM tag names are case-sensitive (RFC 6376
+    section 3.2), so its parser passes False. Every tag is read (a TXT record is at most ~64 KB);
+    only beyond ``_MAX_TAGS`` pieces is the rest left unread, and that is an error."""
     pairs: list[tuple[str, str]] = []
     errors: list[str] = []
-    for part in text.split(";"):
-        piece = part.strip(" \t\r\n")
-        if not piece:
-            continue
+    seen: set[str] = set()
+    pieces = [p.strip(" \t\r\n") for p in text.split(";")]
+    pieces = [p for p in pieces if p]
+    if len(pieces) > _MAX_TAGS:
+        errors.append(f"too many tags ({len(pieces)}): only the first {_MAX_TAGS} were read")
+    for piece in pieces[:_MAX_TAGS]:
         name, eq, value = piece.partition("=")
-        name = name.strip(" \t\r\n").lower()
+        name = name.strip(" \t\r\n")
+        name = name.lower() if fold_case else name
         if not eq:
             errors.append(f"`{_clip(piece)}` is not a tag=value pair")
         elif not _valid_tag_name(name):
             errors.append(f"`{_clip(name)}` is not a valid tag name")
-        elif any(name == seen for seen, _ in pairs):
+        elif name in seen:
             errors.append(f"tag `{name}` appears more than once")
         else:
+            seen.add(name)
             pairs.append((name, value.strip(" \t\r\n")))
-        if len(pairs) + len(errors) >= _MAX_TAGS:
-            errors.append("too many tags; the rest was not read")
-            break
     return pairs, errors
 
 
@@ -155,15 +191,10 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def parse_dmarc(text: str) -> DmarcRecord:
-    pairs, errors = split_tags(text)
-    values = dict(pairs)
-    if not pairs or pairs[0][0] != "v" or pairs[0][1].upper() != "DMARC1":
-        errors.insert(0, "the record must start with `v=DMARC1`")
-    elif pairs[0][1] != "DMARC1":
-        errors.append(f"the version must be written `DMARC1`, not `{_clip(pairs[0][1])}`")
+def _choices(values: Mapping[str, str], errors: list[str], invalid: list[str]) -> dict[str, str]:
+    """The tags with a fixed set of values (p, sp, np, adkim, aspf, t, psd), lower-cased; a value
+    outside its set is an error and marks the tag invalid."""
     chosen: dict[str, str] = {}
-    invalid: list[str] = []  # tags present with a value the RFCs do not allow
     for name, options in _CHOICES.items():
         raw = values.get(name)
         if raw is None:
@@ -173,6 +204,19 @@ def parse_dmarc(text: str) -> DmarcRecord:
         else:
             errors.append(f"`{name}={_clip(raw)}` is not valid (expected {' or '.join(options)})")
             invalid.append(name)
+    return chosen
+
+
+def parse_dmarc(text: str) -> DmarcRecord:
+    pairs, errors = split_tags(text)
+    values = dict(pairs)
+    if not pairs or pairs[0][0] != "v" or pairs[0][1].upper() != "DMARC1":
+        errors.insert(0, "the record must start with `v=DMARC1`")
+    elif pairs[0][1] != "DMARC1":
+        errors.append(f"the version must be written `DMARC1`, not `{_clip(pairs[0][1])}`")
+    invalid: list[str] = []  # tags present with a value the RFCs do not allow
+    chosen = _choices(values, errors, invalid)
+
     def checked(name: str, read: Callable[[], T]) -> T:
         before = len(errors)
         value = read()
@@ -238,7 +282,7 @@ def _uris(raw: str | None, name: str, errors: list[str]) -> tuple[ReportUri, ...
     if not any(parts):
         errors.append(f"`{name}=` names no report address")
         return ()
-    return tuple(parse_uri(p) for p in parts[:_MAX_TAGS] if p)
+    return tuple(parse_uri(p) for p in parts[:_MAX_URIS] if p)
 
 
 def parse_uri(text: str) -> ReportUri:
@@ -278,6 +322,6 @@ def _valid_size(size: str) -> bool:
     return bool(digits) and digits.isascii() and digits.isdigit()
 
 
-def weaker(a: str, b: str) -> bool:
-    """True when policy ``a`` is weaker than policy ``b`` (none < quarantine < reject)."""
-    return STRENGTH.get(a, 0) < STRENGTH.get(b, 0)
+def weaker(a: str | None, b: str | None) -> bool:
+    """True when policy ``a`` is weaker than policy ``b`` (no policy < none < quarantine < reject)."""
+    return STRENGTH.get(a or "", -1) < STRENGTH.get(b or "", -1)

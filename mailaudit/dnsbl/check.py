@@ -365,7 +365,7 @@ def _report_listing(out: Collector, item: Lookup) -> None:
         list=bl.name,
         zone=bl.zone,
         codes=codes_text(result.codes),
-        meaning=result.describe(),
+        meaning=result.describe(out.ctx.catalogue.words("dnsbl_codes")),
         reason=item.txt,
         delist=bl.delist or "the list's web site",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import dns.exception
@@ -42,11 +42,13 @@ class Classified:
     def severity(self) -> Severity:
         return max((c.severity for c in self.meanings), key=lambda s: s.rank, default=Severity.HIGH)
 
-    def describe(self) -> str:
-        """'XBL: exploited host ...; PBL: ...' for listings."""
+    def describe(self, translated: Mapping[str, str] | None = None) -> str:
+        """'XBL: exploited host ...; PBL: ...' for listings; ``translated`` maps the English
+        meanings to the report's language (the ``_words.dnsbl_codes`` catalogue table)."""
+        words = translated or {}
         seen: dict[str, None] = {}
         for code in self.meanings:
-            seen.setdefault(f"{code.label}: {code.meaning}")
+            seen.setdefault(f"{code.label}: {words.get(code.meaning, code.meaning)}")
         return "; ".join(seen)
 
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import dns.asyncquery
 import dns.asyncresolver
 import dns.exception
+import dns.flags
+import dns.message
 import dns.name
 import dns.nameserver
 import dns.rdatatype
@@ -16,6 +19,7 @@ import dns.resolver
 from mailaudit.dnscore.answer import Answer, Outcome, failure
 from mailaudit.dnscore.chain import follow
 from mailaudit.dnscore.nameservers import address_of, parse_nameserver
+from mailaudit.dnssec.model import Fetched, fetch_failure, fetched_from_message
 from mailaudit.errors import InputError
 
 
@@ -67,6 +71,33 @@ class LiveSource:
         if ans.rrset is None:
             return Answer(name, rdtype, Outcome.NODATA, cnames=cnames)
         return Answer(name, rdtype, Outcome.ANSWER, tuple(ans.rrset), cnames, ttl=ans.rrset.ttl)
+
+
+    async def lookup_signed(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Fetched:
+        """One DO+CD query, each nameserver in turn until one answers (UDP, TCP on truncation)."""
+        query = dns.message.make_query(name, rdtype, want_dnssec=True, payload=1232)
+        query.flags |= dns.flags.CD
+        problems: list[str] = []
+        for server in self._res.nameservers:
+            if isinstance(server, str):  # the system's configuration gives addresses
+                address, port = server, self._res.port
+            elif isinstance(server, dns.nameserver.Do53Nameserver):
+                address, port = server.address, server.port
+            else:
+                continue
+            try:
+                response, _ = await dns.asyncquery.udp_with_fallback(query, address, self._res.timeout, port)
+            except dns.exception.Timeout:
+                problems.append("timeout")
+                continue
+            except (OSError, dns.exception.DNSException) as err:
+                problems.append(" ".join(str(err).split()) or type(err).__name__)
+                continue
+            fetched = fetched_from_message(name, rdtype, response)
+            if fetched.error is None:
+                return fetched
+            problems.append(fetched.error)
+        return fetch_failure(name, rdtype, "/".join(sorted(set(problems))) or "no nameserver answered")
 
 
 def _chain_of(canonical: dns.name.Name, name: dns.name.Name) -> tuple[dns.name.Name, ...]:

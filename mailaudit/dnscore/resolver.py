@@ -29,8 +29,9 @@ import dns.rdatatype
 
 from mailaudit.dnscore.answer import Answer, Outcome, failure
 from mailaudit.dnscore.nameservers import parse_nameserver as parse_nameserver
-from mailaudit.dnscore.transport import Do53Source, Transport, probe_refused
+from mailaudit.dnscore.transport import Do53Source, SignedTransport, Transport, probe_refused
 from mailaudit.dnscore.zonefile import ZoneSet
+from mailaudit.dnssec.model import Fetched, fetch_failure
 from mailaudit.errors import InputError
 
 T = TypeVar("T")
@@ -123,6 +124,8 @@ class Resolver:
         self._cache: collections.OrderedDict[QuestionKey, Answer] = collections.OrderedDict()
         self._cache_size = cache_size
         self._inflight: dict[QuestionKey, asyncio.Future[Answer]] = {}
+        self._signed: collections.OrderedDict[QuestionKey, Fetched] = collections.OrderedDict()
+        self._signed_inflight: dict[QuestionKey, asyncio.Future[Fetched]] = {}
         self._max_in_flight = max_in_flight
         self._gate: asyncio.Semaphore | None = None
         self._gate_loop: asyncio.AbstractEventLoop | None = None
@@ -131,6 +134,7 @@ class Resolver:
         self._failure_ttl = failure_ttl
         self._backoff = backoff
         self._expires: dict[QuestionKey, float] = {}  # cached failures: when they stop counting
+        self._signed_expires: dict[QuestionKey, float] = {}
         self._trust: Trust | None = None
         self._trust_future: asyncio.Future[Trust] | None = None
         self._timeout = timeout
@@ -167,6 +171,70 @@ class Resolver:
         self._remember(key, answer)
         future.set_result(answer)
         return answer
+
+    async def query_signed(self, name: str | dns.name.Name, rdtype: str | int) -> Fetched:
+        """Ask with the DNSSEC OK (and CD) bits: the whole response, RRSIGs kept with their RRsets
+        (the DNSSEC validator's ``fetch``). Cached and de-duplicated like ``query``, in a cache of
+        its own (failures for ``failure_ttl`` seconds). ``--zone`` files and ``--offline`` carry no
+        signatures: their names are failures, never absences."""
+        qname = _as_name(name)
+        key = (qname, int(dns.rdatatype.RdataType.make(rdtype)))
+        cached = self._signed.get(key)
+        if cached is not None and not (cached.error is not None and self._expired_signed(key)):
+            self._signed.move_to_end(key)
+            self.stats.cache_hits += 1
+            return cached
+        pending = self._signed_inflight.get(key)
+        if pending is not None:
+            self.stats.joined += 1
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Fetched] = asyncio.get_running_loop().create_future()
+        self._signed_inflight[key] = future
+        try:
+            fetched = await self._resolve_signed(qname, dns.rdatatype.RdataType.make(rdtype))
+        except BaseException as err:  # cancelled: let joiners retry rather than hang
+            self._signed_inflight.pop(key, None)
+            future.set_exception(err if isinstance(err, Exception) else asyncio.CancelledError())
+            future.exception()  # mark retrieved
+            raise
+        self._signed_inflight.pop(key, None)
+        self._remember_signed(key, fetched)
+        future.set_result(fetched)
+        return fetched
+
+    async def _resolve_signed(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Fetched:
+        if self.zones and self.zones.covers(name):
+            return fetch_failure(name, rdtype, "answered from a --zone file: signatures not verifiable")
+        if self._live is None:
+            return fetch_failure(name, rdtype, NOT_VERIFIABLE)
+        if not isinstance(self._live, SignedTransport):
+            return fetch_failure(name, rdtype, "this DNS transport cannot ask for DNSSEC records")
+        trust = await self.trust()
+        if trust.status is TrustStatus.UNREACHABLE:
+            self.stats.failures += 1
+            return fetch_failure(name, rdtype, trust.reason)
+        async with self._semaphore():
+            self.stats.sent += 1
+            fetched = await self._live.lookup_signed(name, rdtype)
+        if fetched.error is not None:
+            self.stats.failures += 1
+        return fetched
+
+    def _remember_signed(self, key: QuestionKey, fetched: Fetched) -> None:
+        self._signed[key] = fetched
+        if fetched.error is not None:
+            self._signed_expires[key] = time.monotonic() + self._failure_ttl
+        if len(self._signed) > self._cache_size:
+            old, _ = self._signed.popitem(last=False)
+            self._signed_expires.pop(old, None)
+
+    def _expired_signed(self, key: QuestionKey) -> bool:
+        until = self._signed_expires.get(key)
+        if until is None or time.monotonic() < until:
+            return False
+        del self._signed[key]
+        del self._signed_expires[key]
+        return True
 
     async def _resolve(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         found = self.zones.lookup(name, rdtype) if self.zones else None

@@ -9,7 +9,8 @@ rdata parsing) and does the rest directly:
   random one (``secrets``) with a random 16-bit id, and an answer is accepted only from the server
   asked (addresses compared in canonical form), with that id and the same question;
 * the query built as wire bytes (header, question, EDNS0 OPT with a 1232-byte payload);
-* only the answer section parsed; CNAME chains followed there;
+* only the answer section parsed; CNAME chains followed there (``lookup_signed``, for the
+  DNSSEC validator, asks with DO and CD and parses the whole response);
 * TCP when the answer is truncated, its answer checked like a UDP one (id, response bit, question);
   the next server (or the same again) on timeout, SERVFAIL, REFUSED, FORMERR or NOTIMP;
 * CNAME chains walked by ``chain.follow``: a loop or an over-long chain is a failure;
@@ -27,9 +28,10 @@ import secrets
 import socket
 import struct
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import dns.exception
+import dns.message
 import dns.name
 import dns.rcode
 import dns.rdata
@@ -39,10 +41,12 @@ import dns.wire
 from mailaudit.dnscore.answer import Answer, Outcome, failure
 from mailaudit.dnscore.chain import ChainEnd, follow
 from mailaudit.dnscore.nameservers import address_of, parse_nameserver
+from mailaudit.dnssec.model import Fetched, fetch_failure, fetched_from_message
 from mailaudit.errors import InputError
 
 SOCKETS = 16  # source ports per family: with the 16-bit id, about 20 bits against spoofed answers
 OPT = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)  # root owner, OPT, payload 1232, no options
+OPT_DO = b"\x00" + struct.pack("!HHIH", 41, 1232, 0x8000, 0)  # the same with the DO bit (RFC 3225)
 RETRY_RCODES = frozenset({dns.rcode.SERVFAIL, dns.rcode.REFUSED, dns.rcode.FORMERR, dns.rcode.NOTIMP})
 Server = tuple[str, int]
 
@@ -92,6 +96,14 @@ class Transport(Protocol):
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SignedTransport(Protocol):
+    """A transport that can also return whole responses with DNSSEC records (``--trust-anchor``
+    validation); the lean and dnspython transports both are."""
+
+    async def lookup_signed(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Fetched: ...
 
 
 class Do53Source:
@@ -145,8 +157,19 @@ class Do53Source:
         await asyncio.sleep(0)  # let the transports finish closing
 
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
+        wire = await self._exchange(name, rdtype, dnssec=False)
+        return failure(name, rdtype, wire) if isinstance(wire, str) else to_answer(name, rdtype, wire)
+
+    async def lookup_signed(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Fetched:
+        """The whole response with DNSSEC records (DO and CD set), for the DNSSEC validator."""
+        wire = await self._exchange(name, rdtype, dnssec=True)
+        return fetch_failure(name, rdtype, wire) if isinstance(wire, str) else to_fetched(name, rdtype, wire)
+
+    async def _exchange(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, *, dnssec: bool) -> bytes | str:
+        """The response's wire bytes, or why there is none (timeouts, refusals: tried on every server)."""
         question = name.to_wire() + struct.pack("!HH", rdtype, 1)  # type: ignore[operator]
-        tail = struct.pack("!HHHHH", 0x0100, 1, 0, 0, 1) + question + OPT  # RD, 1 question, 1 OPT
+        header = struct.pack("!HHHHH", 0x0110 if dnssec else 0x0100, 1, 0, 0, 1)  # RD (+CD), 1 question, 1 OPT
+        tail = header + question + (OPT_DO if dnssec else OPT)
         problems: list[str] = []
         final: set[Server] = set()  # servers whose answer will not change if asked again
         for attempt in range(self._attempts * len(self._servers)):
@@ -172,8 +195,8 @@ class Do53Source:
                 if rcode != dns.rcode.SERVFAIL:  # REFUSED, FORMERR, NOTIMP: a policy, not a hiccup
                     final.add(server)
                 continue
-            return to_answer(name, rdtype, wire)
-        return failure(name, rdtype, "/".join(sorted(set(problems))) or "no nameserver answered")
+            return wire
+        return "/".join(sorted(set(problems))) or "no nameserver answered"
 
 
 async def _open_pool(family: int) -> list[_Endpoint]:
@@ -272,6 +295,15 @@ def to_answer(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes)
     if rcode != dns.rcode.NOERROR:
         return failure(name, rdtype, dns.rcode.to_text(dns.rcode.Rcode(rcode)))
     return Answer(name, rdtype, Outcome.NODATA, cnames=chain.cnames)
+
+
+def to_fetched(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes) -> Fetched:
+    """A full parse (answer and authority sections, RRSIGs kept with their RRsets) for DNSSEC."""
+    try:
+        message = dns.message.from_wire(wire)
+    except (dns.exception.DNSException, ValueError, struct.error, IndexError) as err:
+        return fetch_failure(name, rdtype, f"malformed answer: {type(err).__name__}")
+    return fetched_from_message(name, rdtype, message)
 
 
 def _answer_section(wire: bytes, ttls: dict[tuple[dns.name.Name, int], int] | None = None

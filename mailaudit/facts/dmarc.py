@@ -38,7 +38,9 @@ class DmarcFacts:
     """What other checks need to know about the domain's DMARC policy."""
 
     record: str | None = None  # the DMARC record text in force, if any
-    policy: str | None = None  # "none" | "quarantine" | "reject" (the policy that applies to the domain)
+    # the policy that applies to the domain (p, or the parent's sp; RFC 9989 section 4.10.1
+    # fallback for invalid policies: none with a usable rua, else None = no DMARC processing)
+    policy: str | None = None
     found_at: str | None = None  # owner name where the record was found (_dmarc.<policy domain>)
     complete: bool = False  # False when discovery could not complete (lookup failures)
     parsed: DmarcRecord | None = None
@@ -48,13 +50,18 @@ class DmarcFacts:
     # parents outside the --zone files in offline mode: noted, not failures (the domain's own
     # _dmarc name was verified; only a policy published higher up could not be seen)
     unverified: tuple[Answer, ...] = ()
+    effective: str | None = None  # what a receiver applies: ``policy`` lowered one step by t=y
 
     @property
     def enforced(self) -> bool | None:
-        """True for quarantine/reject, False for none/absent, None when unknown."""
+        """True for quarantine/reject in force (not t=y testing, not the legacy pct=0), False
+        otherwise, None when unknown."""
         if not self.complete:
             return None
-        return self.policy in ("quarantine", "reject")
+        record = self.parsed
+        if record is None or record.testing or record.pct == 0:
+            return False
+        return self.effective in ("quarantine", "reject")
 
     @property
     def inherited(self) -> bool:
@@ -134,6 +141,7 @@ def _facts(
     return DmarcFacts(
         record=record.text,
         policy=policy,
+        effective=record.effective(policy),
         found_at=chosen.owner,
         complete=not failures,
         parsed=record,

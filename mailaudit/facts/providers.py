@@ -100,3 +100,24 @@ def mx_provider(names: Iterable[dns.name.Name]) -> tuple[str, str] | None:
 
 def is_m365_verification_mx(name: dns.name.Name) -> bool:
     return _under(name.to_text(omit_final_dot=True).lower(), M365_VERIFICATION_SUFFIX)
+
+
+# DKIM selector -> (the SPF domain of the provider that publishes keys there, the provider).
+# A key at one of these selectors says the domain sends through that provider, so every SPF
+# proposal must keep (or add) its include. Selectors shared by many providers are left out.
+SPF_INCLUDE_FOR_DKIM_SELECTOR = (
+    ("google", "_spf.google.com", "Google Workspace"),
+    ("selector1", "spf.protection.outlook.com", "Microsoft 365"),
+    ("selector2", "spf.protection.outlook.com", "Microsoft 365"),
+    ("mandrill", "spf.mandrillapp.com", "Mailchimp Transactional"),
+    ("s1", "sendgrid.net", "SendGrid"),
+    ("s2", "sendgrid.net", "SendGrid"),
+    ("mailjet", "spf.mailjet.com", "Mailjet"),
+    ("zoho", "zoho.com", "Zoho Mail"),
+)
+
+
+def dkim_provider(selector: str) -> tuple[str, str] | None:
+    """(SPF include domain, provider name) a key at ``selector`` implies, if any."""
+    low = selector.lower()
+    return next(((inc, who) for sel, inc, who in SPF_INCLUDE_FOR_DKIM_SELECTOR if sel == low), None)

@@ -7,14 +7,12 @@ import datetime as dt
 from mailaudit.checks.base import Check, Collector
 from mailaudit.checks.emit import emit
 from mailaudit.context import AuditContext
+from mailaudit.facts.mta_sts import policy_fetch
 from mailaudit.facts.mx import mx_facts
-from mailaudit.facts.web import fetch
 from mailaudit.mta_sts import record
-from mailaudit.mta_sts.assess import POLICY_PATH, assess, policy_host
+from mailaudit.mta_sts.assess import assess, policy_host
 from mailaudit.mta_sts.issues import Reason
-from mailaudit.net.https import FetchResult, FetchRules
-
-POLICY_MAX_BYTES = 64 * 1024  # what postfix-mta-sts-resolver and RFC 8461 section 3.3 suggest
+from mailaudit.net.https import FetchResult
 
 
 async def run(ctx: AuditContext, out: Collector) -> None:
@@ -37,11 +35,11 @@ async def run(ctx: AuditContext, out: Collector) -> None:
 
 
 async def _policy(ctx: AuditContext, out: Collector) -> FetchResult | None:
-    host = policy_host(ctx.domain)
-    rules = FetchRules(frozenset({"text/plain"}), POLICY_MAX_BYTES, ctx.options.https_timeout)
-    web = await fetch(ctx, host, POLICY_PATH, rules)
+    web = await policy_fetch(ctx)
+    if web is None:
+        return None
     if web.offline:
-        emit(out, notes=[Reason("fetch.offline", host)])
+        emit(out, notes=[Reason("fetch.offline", policy_host(ctx.domain))])
     for failure in web.failures if web.result is None else ():
         out.failed(failure)
     return web.result

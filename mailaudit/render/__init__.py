@@ -23,6 +23,12 @@ class RenderOptions:
     color: bool = False  # ANSI colour in the table (the CLI decides: a terminal, no NO_COLOR)
     width: int = 100  # the table's line width (the terminal's columns)
     verbose: bool = True  # the table over many domains: every domain's details, not only the ranking
+    # what a report sent to a client says about itself (the CLI fills them; renderers stay pure)
+    generated_at: str = ""  # when the audit ran, e.g. "2026-12-01 09:30 UTC"
+    source: str = ""  # where the answers came from: live DNS, what-if zone files, offline
+    version: str = ""  # mailaudit's version
+    brand: str = ""  # the consultant's name (--brand)
+    logo: str = ""  # the consultant's logo as a data: URI (--logo)
 
 
 def render(fmt: str, reports: Sequence[DomainReport], options: RenderOptions | None = None) -> str:

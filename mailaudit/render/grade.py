@@ -29,7 +29,7 @@ class Grade:
 
 def grade(report: DomainReport) -> Grade:
     """The report's grade with its counts per severity (the rules live in ``DomainReport.grade``)."""
-    counts = Counter(f.severity for f in report.findings)
+    counts = Counter(f.severity for f in report.graded_findings)
     return Grade(report.score, report.grade, report.complete, tuple((s, counts[s]) for s in SEVERITIES))
 
 

@@ -68,7 +68,30 @@ def render(reports: Sequence[DomainReport], options: RenderOptions) -> str:
     fail_on = words["fail_on"].format(level=words[options.fail_on.value]) if options.fail_on else ""
     template = environment().get_template("report.html.j2")
     return template.render(lang=options.lang, t=words, domains=domains, fail_on=fail_on,
-                           severities=[s.value for s in SEVERITIES])
+                           severities=[s.value for s in SEVERITIES], about=_about(options, words))
+
+
+def _about(options: RenderOptions, words: Mapping[str, str]) -> dict[str, str]:
+    """The report's own facts for its header: who prepared it, when, from which data."""
+    logo = options.logo if options.logo.startswith("data:image/") else ""
+    return {"brand": options.brand, "logo": logo, "when": options.generated_at, "source": options.source,
+            "version": options.version}
+
+
+def plural(words: Mapping[str, str], key: str, count: int) -> str:
+    """``{key}_one`` for 1, ``{key}_other`` otherwise (a language without plural forms has both equal)."""
+    return words[f"{key}_one" if count == 1 else f"{key}_other"].format(count=count)
+
+
+def summary_line(report: DomainReport, words: Mapping[str, str]) -> str:
+    """One plain-language sentence before the details: how much needs doing now, and later."""
+    now = sum(1 for f in report.findings if f.severity.at_least(Severity.HIGH))
+    later = sum(1 for f in report.findings if f.severity in (Severity.MEDIUM, Severity.LOW))
+    if not now and not later:
+        return words["sum_clean"]
+    parts = [plural(words, "sum_now", now)] if now else []
+    parts += [plural(words, "sum_later", later)] if later else []
+    return words["sum_join"].join(parts) + "."
 
 
 def _domain_view(index: int, report: DomainReport, catalogue: Catalogue, words: Mapping[str, str]) -> dict[str, Any]:
@@ -88,6 +111,8 @@ def _domain_view(index: int, report: DomainReport, catalogue: Catalogue, words: 
         "checks": [_check_view(c, words) for c in report.checks],
         "findings": [_finding_view(f"{index}-{n}", f, catalogue) for n, f in enumerate(findings, 1)],
         "plan": [_step_view(s) for s in steps],
+        "summary": summary_line(report, words),
+        "first": steps[0].title if steps else "",
     }
 
 
@@ -108,7 +133,7 @@ def _check_view(check: CheckResult, words: Mapping[str, str]) -> dict[str, Any]:
     worst = max((f.severity for f in check.findings), key=lambda s: s.rank, default=None)
     note = check.error or ""
     if not note and check.findings:
-        note = words["counts"].format(count=len(check.findings))
+        note = plural(words, "counts", len(check.findings))
     note = "; ".join([note, *check.notes]) if note else "; ".join(check.notes)
     return {
         "id": check.id,

@@ -103,7 +103,7 @@ def _domain(report: DomainReport, words: Mapping[str, str], lang: str) -> list[s
     lines.extend(f"> {md_text(note)}" for note in report.notes)
     lines.extend([f"| {words['check']} | {words['status']} | {words['note']} |", "|---|---|---|"])
     for check in report.checks:
-        note = check.error or (words["counts"].format(count=len(check.findings)) if check.findings else "")
+        note = check.error or (_count_words(words, len(check.findings)) if check.findings else "")
         note = "; ".join(n for n in (note, *check.notes) if n)
         status = words.get(check.status.value, check.status.value)
         lines.append(f"| {md_text(check_label(words, check.id))} | {status} | {md_text(note, 300)} |")
@@ -160,3 +160,7 @@ def _finding(number: int, finding: Finding, words: Mapping[str, str]) -> list[st
         if finding.fix.remove:
             lines.extend([f"{words['remove']}:", "", *md_code([zone_line(r) for r in finding.fix.remove], "dns"), ""])
     return lines
+
+
+def _count_words(words: Mapping[str, str], count: int) -> str:
+    return words["counts_one" if count == 1 else "counts_other"].format(count=count)

@@ -23,6 +23,8 @@ def plan_dict(plan: FixPlan) -> dict[str, Any]:
         "domain": plan.domain,
         "lang": plan.lang,
         "no_mail": plan.no_mail,
+        "verified": plan.verified or None,
+        "verification": plan.verification or None,
         "notes": list(plan.notes),
         "steps": [_step_dict(s) for s in plan.steps],
     }
@@ -51,6 +53,8 @@ def plan_text(plan: FixPlan) -> str:
     t = ui(plan.lang)
     head = t["plan_for"].format(domain=escape_text(plan.domain, 300))
     lines = [f"{head}: {t['steps'].format(count=len(plan.steps))}"]
+    if plan.verification:
+        lines.append(escape_text(plan.verification, _LIMIT))
     lines.extend(f"! {escape_text(note, _LIMIT)}" for note in plan.notes)
     if not plan.steps:
         lines.append(t["nothing_known"] if plan.notes else t["nothing_to_do"])
@@ -80,6 +84,8 @@ def _section(label: str, items: list[str]) -> list[str]:
 def plan_zone(plan: FixPlan) -> str:
     t = ui(plan.lang)
     lines = [f"; {escape_text(t['zone_head'].format(domain=plan.domain), 500)}"]
+    if plan.verification:
+        lines.append(f"; {escape_text(plan.verification, _LIMIT)}")
     lines.extend(f"; ! {escape_text(note, _LIMIT)}" for note in plan.notes)
     if not plan.steps:
         lines.append(f"; {t['nothing_known'] if plan.notes else t['nothing_to_do']}")

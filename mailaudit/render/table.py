@@ -79,7 +79,7 @@ def render_ranking(reports: Sequence[DomainReport], words: Words, style: TermSty
     ranked = sorted(reports, key=lambda r: (r.score, r.complete, r.domain))
     rows = []
     for report in ranked:
-        counts = " ".join(f"{n} {style.paint(_SEVERITY_COLOUR[s.value], s.value)}"
+        counts = " ".join(f"{n} {style.paint(_SEVERITY_COLOUR[s.value], words.get(s.value, s.value).lower())}"
                           for s, n in _counts(report) if n and s is not Severity.INFO)
         worst = report.findings[0].id if report.findings else ""
         incomplete = words["t_incomplete_mark"] if not report.complete else ""
@@ -107,7 +107,7 @@ def render_summary(reports: Sequence[DomainReport], words: Words | None = None, 
     lines = ["", words["t_summary"].format(count=len(reports))]
     if rows:
         headers = [words["t_finding"], words["t_severity"], words["t_domains"]]
-        lines.append(tabulate([[safe(fid), _sev(sev, style), len(names)] for (fid, sev), names in rows],
+        lines.append(tabulate([[safe(fid), _sev(sev, style, words), len(names)] for (fid, sev), names in rows],
                               headers=headers))
     else:
         lines.append(words["t_no_findings"])
@@ -115,8 +115,8 @@ def render_summary(reports: Sequence[DomainReport], words: Words | None = None, 
     return "\n".join(lines) + "\n"
 
 
-def _sev(severity: str, style: TermStyle) -> str:
-    return style.paint(_SEVERITY_COLOUR.get(severity), severity.upper())
+def _sev(severity: str, style: TermStyle, words: Words) -> str:
+    return style.paint(_SEVERITY_COLOUR.get(severity), words.get(severity, severity).upper())
 
 
 def _summary_errors(reports: Sequence[DomainReport], words: Words, style: TermStyle) -> list[str]:
@@ -157,7 +157,7 @@ def render_one(report: DomainReport, words: Words | None = None, style: TermStyl
 def _findings_table(findings: Sequence[Finding], words: Words, style: TermStyle) -> str:
     """Below 110 columns the subject moves out of the table into each finding's block."""
     wide = style.text_width >= 110
-    rows = [[i, _sev(f.severity.value, style), safe(f.id), *([safe(f.subject)] if wide else []), safe(f.title)]
+    rows = [[i, _sev(f.severity.value, style, words), safe(f.id), *([safe(f.subject)] if wide else []), safe(f.title)]
             for i, f in enumerate(findings, 1)]
     headers = ["#", words["t_severity"], words["t_finding"], *([words["t_subject"]] if wide else []), words["t_title"]]
     free = max(style.text_width - 40, 24)  # what the subject and title columns may share
@@ -176,13 +176,21 @@ def _first_step(report: DomainReport, words: Words, style: TermStyle, lang: str)
 
 def _check_row(check: CheckResult, words: Words, style: TermStyle) -> list[str]:
     note = check.error or ""
+    if len(note) > _note_limit(style):  # printed in full below the table, once
+        note = words["t_see_below"]
     if check.status is not Status.ERROR and check.findings:
         worst = max(check.findings, key=lambda f: f.severity.rank).severity
-        note = words["t_check_findings"].format(count=len(check.findings), worst=worst.value)
+        key = "t_check_findings_one" if len(check.findings) == 1 else "t_check_findings_other"
+        note = words[key].format(count=len(check.findings), worst=worst.value)
     if check.notes and check.status is not Status.ERROR:  # what it could not verify, without failing
-        note = "; ".join([note, *check.notes] if note else check.notes)
+        joined = "; ".join([note, *check.notes] if note else check.notes)
+        note = joined if len(joined) <= _note_limit(style) else "; ".join(filter(None, (note, words["t_see_below"])))
     mark = style.paint(_STATUS_COLOUR.get(check.status.value), words[f"t_mark_{check.status.value}"])
-    return [safe(check.id), mark, safe(_clip(note, style.text_width - 25))]
+    return [safe(check.id), mark, safe(_clip(note, _note_limit(style)))]
+
+
+def _note_limit(style: TermStyle) -> int:
+    return style.text_width - 25
 
 
 def _clip(text: str, limit: int) -> str:
@@ -193,17 +201,18 @@ def _clip(text: str, limit: int) -> str:
 def _errors(checks: Iterable[CheckResult], words: Words, style: TermStyle) -> list[str]:
     """Check errors and notes too long for the summary table, in full (each once)."""
     out: list[str] = []
-    limit = style.text_width - 25
+    limit = _note_limit(style)
     for c in checks:
         if c.error and len(c.error) > limit:
-            out.append(_wrap(f"{safe(c.id)} {words['t_error']}: {safe(c.error)}", style, "  ", ""))
-        if c.status is not Status.ERROR and len("; ".join(c.notes)) > limit:
+            label = words["t_error"] if c.status is Status.ERROR else words["t_note"]
+            out.append(_wrap(f"{safe(c.id)} {label}: {safe(c.error)}", style, "  ", ""))
+        if c.status is not Status.ERROR and c.notes and words["t_see_below"] in _check_row(c, words, style)[2]:
             out.extend(_wrap(f"{safe(c.id)} {words['t_note']}: {safe(n)}", style, "  ", "") for n in c.notes)
     return out
 
 
 def _finding_block(index: int, finding: Finding, words: Words, style: TermStyle) -> list[str]:
-    head = f"{index}. [{_sev(finding.severity.value, style)}] {safe(finding.id)}: {safe(finding.title)}"
+    head = f"{index}. [{_sev(finding.severity.value, style, words)}] {safe(finding.id)}: {safe(finding.title)}"
     out = [_wrap(head, style, "   ", "")]
     if style.text_width < 110 or len(finding.subject) > 40:
         out.append(_wrap(f"{words['t_subject']}: {safe(finding.subject)}", style, "     ", "   "))

@@ -11,7 +11,11 @@ from __future__ import annotations
 from mailaudit.catalogue import fill
 from mailaudit.checks.base import Check, Collector
 from mailaudit.context import AuditContext
+from mailaudit.facts.mta_sts import enforced_policy
 from mailaudit.facts.smtp import SmtpFacts, smtp_facts
+from mailaudit.model import Severity
+from mailaudit.mta_sts.mx import matches as sts_matches
+from mailaudit.mta_sts.policy import StsPolicy
 from mailaudit.smtp.dane_match import DaneResult
 from mailaudit.smtp.outcomes import FailureKind, TlsProbe
 from mailaudit.smtp.verdicts import HostVerdict, host_data
@@ -40,8 +44,9 @@ async def run(ctx: AuditContext, out: Collector) -> None:
     if all(v.failure is not None for v in facts.hosts) and _all_unreached(facts):
         _blocked(ctx, out, facts)
         return
+    enforce = await enforced_policy(ctx)
     for verdict, probe in zip(facts.hosts, facts.probes, strict=True):
-        _judge(ctx, out, verdict, probe)
+        _judge(ctx, out, verdict, probe, enforce)
 
 
 def _all_unreached(facts: SmtpFacts) -> bool:
@@ -58,7 +63,8 @@ def _blocked(ctx: AuditContext, out: Collector, facts: SmtpFacts) -> None:
     out.failed(fill(ctx.catalogue.words("smtp").get("blocked", "port 25 looks blocked from here"), params))
 
 
-def _judge(ctx: AuditContext, out: Collector, verdict: HostVerdict, probe: TlsProbe) -> None:
+def _judge(ctx: AuditContext, out: Collector, verdict: HostVerdict, probe: TlsProbe,
+           enforce: StsPolicy | None) -> None:
     words = ctx.catalogue.words("smtp")
     host, address = verdict.host or verdict.address, verdict.address
     where = {"host": host, "address": address}
@@ -86,18 +92,23 @@ def _judge(ctx: AuditContext, out: Collector, verdict: HostVerdict, probe: TlsPr
             address=address,
         )
         return
-    _certificate(out, verdict, host, address)
+    _certificate(out, verdict, host, address, enforce)
     if verdict.dane is DaneResult.INVALID:
         out.note(fill(words.get("dane_mismatch", "{host} ({address}): TLSA mismatch"), where))
 
 
-def _certificate(out: Collector, verdict: HostVerdict, host: str, address: str) -> None:
+def _certificate(out: Collector, verdict: HostVerdict, host: str, address: str, enforce: StsPolicy | None) -> None:
+    """A certificate problem; high when an MTA-STS policy in enforce mode covers the host (its
+    senders then refuse to deliver there), medium otherwise."""
     cert = verdict.certificate
     if cert is None or cert.valid:
         return
+    refused = enforce is not None and any(sts_matches(p, host) for p in enforce.mx)
     out.add(
         "smtp.certificate.invalid",
         f"{host} {address}",
+        variant="enforce" if refused else "default",
+        severity=Severity.HIGH if refused else None,
         evidence=[f"subject: {cert.subject}", f"issuer: {cert.issuer}", *([cert.detail] if cert.detail else [])],
         problems=", ".join(p.replace("_", " ") for p in cert.problems),
         names=", ".join(cert.names) or "none",

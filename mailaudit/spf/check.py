@@ -19,7 +19,7 @@ from mailaudit.context import AuditContext
 from mailaudit.dnscore.answer import Outcome
 from mailaudit.facts.dmarc import DmarcFacts, dmarc_facts
 from mailaudit.facts.mx import forward_confirmed, mx_facts
-from mailaudit.facts.providers import mx_provider
+from mailaudit.facts.senders import inferred_senders
 from mailaudit.facts.spf import spf_facts
 from mailaudit.model import DnsRecord, Severity
 from mailaudit.spf.evaluate import MAX_LOOKUPS, MAX_VOIDS, SpfResult, check_host_async
@@ -83,6 +83,14 @@ async def _missing(ctx: AuditContext, out: Collector, info: NodeInfo) -> None:
     if info.nxdomain:
         out.add("spf.missing", variant="nxdomain", evidence=evidence)
         return
+    if ctx.options.sending_ips and (terms := _ip_terms(ctx.options.sending_ips)):
+        senders = await inferred_senders(ctx)
+        new_all = "~all" if await _dmarc_enforced(ctx) else "-all"
+        record = " ".join(["v=spf1", *terms, *(f"include:{s.include}" for s in senders), new_all])
+        also = "".join(f", include:{s.include} ({s.provider})" for s in senders)
+        out.add("spf.missing", variant="sending", evidence=evidence, records=[dns_record(ctx.name, "TXT", record)],
+                addresses=", ".join(ctx.options.sending_ips), also=also, record=record)
+        return
     mx = await mx_facts(ctx)
     if mx.null and not mx.hosts:
         out.add("spf.missing", variant="no_mail", evidence=[*evidence, *mx.records],
@@ -92,15 +100,25 @@ async def _missing(ctx: AuditContext, out: Collector, info: NodeInfo) -> None:
         # record conditional (the web server may send contact-form mail)
         out.add("spf.missing", variant="no_mx", evidence=[*evidence, mx.answer.describe()],
                 records=[dns_record(ctx.name, "TXT", "v=spf1 -all")])
-    elif (provider := mx_provider(h.name for h in mx.hosts)) is not None:
-        include, name = provider
+    elif senders := await inferred_senders(ctx):
         new_all = "~all" if await _dmarc_enforced(ctx) else "-all"
-        record = f"v=spf1 include:{include} {new_all}"
-        hosts = ", ".join(h.text.lower() for h in mx.hosts)
+        record = " ".join(["v=spf1", *(f"include:{s.include}" for s in senders), new_all])
+        hosts = ", ".join(h.text.lower() for h in mx.hosts) or "none"
         out.add("spf.missing", variant="provider", evidence=[*evidence, f"{ctx.domain} MX: {hosts}"],
-                records=[dns_record(ctx.name, "TXT", record)], provider=name, include=include, record=record)
+                records=[dns_record(ctx.name, "TXT", record)], provider=", ".join(s.provider for s in senders),
+                include=", ".join(s.include for s in senders), record=record)
     else:
         out.add("spf.missing", evidence=evidence)
+
+
+def _ip_terms(ips: tuple[str, ...]) -> list[str]:
+    out = []
+    for text in ips:
+        ip = parse_ip(text)
+        if ip is not None:
+            mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+            out.append(f"ip4:{mapped or ip}" if (mapped or ip).version == 4 else f"ip6:{ip}")
+    return list(dict.fromkeys(out))
 
 
 async def _web_only(ctx: AuditContext) -> bool:
@@ -284,7 +302,11 @@ def _dmarc_text(dmarc: DmarcFacts) -> str:
 
 
 async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own: SpfRecord) -> None:
-    """``own``: the domain's record with the repairs of broken includes already applied."""
+    """``own``: the domain's record with the repairs of broken includes already applied.
+
+    Longer than the house's 40 lines on purpose: the nested ``fixed`` builds the replacement
+    record for each verdict (``-all``, ``~all``) from the same holder and redirect chain the
+    verdict is judged on, and splitting it would pass six values around."""
     holder = _policy_holder(tree)
     record = holder.info.record
     if record is None or (record.all is None and record.redirect is not None):
@@ -295,10 +317,26 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own:
     evidence = [f"{n.domain} TXT {n.info.record.text}" for n in _redirect_chain(tree, holder) if n.info.record]
     params: dict[str, Any] = {"dmarc": _dmarc_text(dmarc), "all_term": first.text if first else ""}
 
+    needs_fix = first is None or first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL) or (
+        first.qualifier is Qualifier.SOFTFAIL and not enforced)
+    includes = await _missing_includes(ctx, tree) if holder is tree else []
+    keep = [*includes, *await _passing_by_all(ctx)] if needs_fix else []
+    over = tree.total_lookups + len(includes) - MAX_LOOKUPS
+    if over > 0 and (keep or includes):  # make room: the domain's own a: terms become their addresses
+        own = await _flattened(ctx, own, over)
+    if includes:  # for the fix plan: the record in force with the providers' includes, same all
+        value = own
+        for term in includes:
+            value = _parsed(with_term(value, term), value)
+        out.data["provider_fix"] = value.text
+
     def fixed(new_all: str) -> list[DnsRecord]:
         """The domain's own record with ``new_all``; a redirect to a record it does not control
-        becomes an include, so the ``all`` is the domain's."""
+        becomes an include, so the ``all`` is the domain's. The includes of the providers the
+        domain is seen to send through (MX, DKIM selectors) are added when missing."""
         value = replace_all(own, new_all) if holder is tree else redirect_as_include(own, new_all)
+        for term in keep:
+            value = with_term(_parsed(value, own), term)
         return [dns_record(ctx.name, "TXT", value)]
 
     new_all = "~all" if enforced else "-all"
@@ -314,6 +352,47 @@ async def _verdict_on_all(ctx: AuditContext, out: Collector, tree: SpfNode, own:
     elif first.qualifier in (Qualifier.PASS, Qualifier.NEUTRAL):
         finding = "spf.all.pass" if first.qualifier is Qualifier.PASS else "spf.all.neutral"
         out.add(finding, evidence=evidence, records=fixed(new_all), new_all=new_all, **params)
+
+
+async def _flattened(ctx: AuditContext, record: SpfRecord, needed: int) -> SpfRecord:
+    """``record`` with up to ``needed`` of its ``a:`` terms for hosts of the domain (or of its
+    parent, for a subdomain) replaced by ``ip4:``/``ip6:`` terms of their addresses: each saves
+    one DNS lookup, so a provider's include fits under the limit of 10."""
+    texts = list(record.term_texts)
+    parent = ctx.domain.partition(".")[2]
+    ours = [ctx.domain, *([parent] if "." in parent else [])]  # the domain and its parent's hosts
+    for term in record.mechanisms:
+        target = term.domain.text.lower().rstrip(".") if term.domain is not None else ctx.domain
+        own = any(target == d or target.endswith("." + d) for d in ours)
+        macros = term.domain is not None and term.domain.has_macros
+        if needed <= 0 or term.kind != "a" or not own or macros or term.cidr4 is not None or term.cidr6 is not None:
+            continue
+        v4, v6 = await asyncio.gather(ctx.query(target, "A"), ctx.query(target, "AAAA"))
+        addresses = [f"ip4:{a}" for a in v4.addresses()] + [f"ip6:{a}" for a in v6.addresses()]
+        if not (v4.ok and v6.ok) or not addresses or term.qualifier is not Qualifier.PASS:
+            continue
+        at = texts.index(term.text)
+        texts[at : at + 1] = addresses
+        needed -= 1
+    return _parsed(record.rebuilt(tuple(texts)), record)
+
+
+async def _passing_by_all(ctx: AuditContext) -> list[str]:
+    """``ip4:``/``ip6:`` terms for the ``--sending-ip`` addresses that pass only through the
+    ``all`` term being tightened: the fix must not make the domain's own senders fail."""
+    terms = []
+    for text, term in zip(ctx.options.sending_ips, _ip_terms(ctx.options.sending_ips), strict=False):
+        outcome = await check_host_async(text, ctx.domain, f"postmaster@{ctx.domain}", ctx.domain,
+                                         resolver=ctx.resolver)
+        if outcome.result is SpfResult.PASS and (outcome.mechanism or "").lower().lstrip("+") == "all":
+            terms.append(term)
+    return terms
+
+
+async def _missing_includes(ctx: AuditContext, tree: SpfNode) -> list[str]:
+    """``include:`` terms of inferred sending providers that the SPF tree does not reach yet."""
+    reached = {n.domain.lower().rstrip(".") for n in tree.walk()}
+    return [f"include:{s.include}" for s in await inferred_senders(ctx) if s.include not in reached]
 
 
 def _redirect_chain(tree: SpfNode, holder: SpfNode) -> list[SpfNode]:
@@ -373,12 +452,26 @@ async def _evaluate_ip(
     variant = outcome.result.value if outcome.result in (SpfResult.NONE, SpfResult.PERMERROR) else "default"
     records = []
     if variant == "default" and record is not None:
-        records = [dns_record(ctx.name, "TXT", with_term(record, term))]
+        value = _authorising(record, term, outcome.mechanism, outcome.domain, ctx.domain)
+        records = [dns_record(ctx.name, "TXT", value)]
+    elif variant == "permerror" and record is not None:  # first: it matches before any limit is hit
+        records = [dns_record(ctx.name, "TXT", record.rebuilt((term, *record.term_texts)))]
     all_term = record.all.text if record is not None and record.all is not None else "the end"
     evidence = [f"check_host({ip}, {ctx.domain}) = {outcome.result.value}: {why}"]
     evidence += [record.text] if record is not None else []
     out.add("spf.ip.not_authorized", str(ip), variant=variant, evidence=evidence, records=records,
             address=str(ip), result=outcome.result.value, why=why, term=term, all_term=all_term)
+
+
+def _authorising(record: SpfRecord, term: str, matched: str | None, where: str | None, domain: str) -> str:
+    """The record with ``term`` added where it decides: before the ``all``, or before the
+    mechanism that failed the address (a ``-ip4:`` term earlier in the record must not still
+    fail it)."""
+    texts = list(record.term_texts)
+    if matched and where == domain and matched in texts and matched.lower().lstrip("+-~?") != "all":
+        texts.insert(texts.index(matched), term)
+        return record.rebuilt(tuple(texts))
+    return with_term(record, term)
 
 
 CHECK = Check(
