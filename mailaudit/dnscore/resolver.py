@@ -146,7 +146,7 @@ class Resolver:
         qname = _as_name(name)
         qtype = _TYPES.get(rdtype) if isinstance(rdtype, str) else None
         qtype = qtype or dns.rdatatype.RdataType.make(rdtype)
-        key = (tuple(map(bytes.lower, qname.labels)), int(qtype))
+        key = _key(qname, int(qtype))
         cached = self._cache.get(key)
         if cached is not None and self._expired(key):
             cached = None
@@ -178,7 +178,7 @@ class Resolver:
         its own (failures for ``failure_ttl`` seconds). ``--zone`` files and ``--offline`` carry no
         signatures: their names are failures, never absences."""
         qname = _as_name(name)
-        key = (qname, int(dns.rdatatype.RdataType.make(rdtype)))
+        key = _key(qname, int(dns.rdatatype.RdataType.make(rdtype)))
         cached = self._signed.get(key)
         if cached is not None and not (cached.error is not None and self._expired_signed(key)):
             self._signed.move_to_end(key)
@@ -360,6 +360,11 @@ def _live_source(
 
         return LiveSource(nameservers, port, timeout, retries)
     raise InputError(f"unknown DNS transport {transport!r} (lean or dnspython)")
+
+
+def _key(name: dns.name.Name, rdtype: int) -> QuestionKey:
+    """The cache key of a question: see QuestionKey."""
+    return (tuple(map(bytes.lower, name.labels)), rdtype)
 
 
 def _as_name(name: str | dns.name.Name) -> dns.name.Name:
