@@ -18,9 +18,9 @@ import dns.rdatatype
 import dns.rdtypes.ANY.TXT
 
 from mailaudit.dnscore.answer import Answer, Outcome
-from mailaudit.dnssec.model import Fetched
 from mailaudit.dnscore.resolver import Resolver
 from mailaudit.dnscore.zonefile import ZoneSet
+from mailaudit.dnssec.model import Fetched
 from mailaudit.model import DnsRecord
 
 Key = tuple[dns.name.Name, int]
