@@ -20,6 +20,7 @@ import dns.rdtypes.ANY.TXT
 from mailaudit.dnscore.answer import Answer, Outcome
 from mailaudit.dnscore.resolver import Resolver
 from mailaudit.dnscore.zonefile import ZoneSet
+from mailaudit.dnssec.model import Fetched
 from mailaudit.model import DnsRecord
 
 Key = tuple[dns.name.Name, int]
@@ -67,6 +68,11 @@ class Overlay:
 
     async def aclose(self) -> None:
         """Nothing to close: the base resolver owns its sockets and outlives the overlay."""
+
+    async def lookup_signed(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Fetched:
+        """DNSSEC questions go to the base resolver: the plan's records are not signed, so the
+        chain of trust the re-audit judges is the published one (a plan changes no DNSSEC state)."""
+        return await self.base.query_signed(name, rdtype)
 
     def _exists_below(self, name: dns.name.Name) -> bool:
         return any(n.is_subdomain(name) for n in self._filled)

@@ -47,7 +47,16 @@ Item = Document | InputError
 
 
 def iter_payload(origin: str, stream: BinaryIO, limits: Limits = DEFAULT_LIMITS, depth: int = 0) -> Iterator[Item]:
-    """The documents in one blob: plain XML/JSON, gzip, or zip (members may be gzip again)."""
+    """The documents in one blob: plain XML/JSON, gzip, or zip (members may be gzip again). A blob
+    that breaks while it is unpacked (a truncated gzip, a zip without its directory) ends as one
+    ``InputError`` after the documents that came before it, never as an exception."""
+    try:
+        yield from _payload(origin, stream, limits, depth)
+    except READ_ERRORS as exc:
+        yield InputError(origin, " ".join(str(exc).split())[:300] or type(exc).__name__)
+
+
+def _payload(origin: str, stream: BinaryIO, limits: Limits, depth: int) -> Iterator[Item]:
     if depth > limits.max_depth:
         yield InputError(origin, "archives nested too deep; refused")
         return
