@@ -13,6 +13,7 @@ files and records added in code, and can misbehave on purpose:
 * ``fail_for(name, seconds)``: never answer the name until that many seconds have passed;
 * ``lie()``: NXDOMAIN (without an SOA) for every name, as a filtering or captive resolver;
 * ``silence()``: never answer anything (a dead server that still holds the port);
+* ``deny_outside()``: NXDOMAIN with AA for names outside its zones (a sloppy authoritative rig);
 * ``tcp_mismatch(name)``: TCP answers for the name carry another question (a broken middlebox);
 * ``host``: the address to listen on (``127.0.0.1`` by default, ``::1`` works too);
 * ``queries``: a Counter of (name, TYPE) asked, for 'asked once' tests; ``reset()`` clears it.
@@ -109,6 +110,7 @@ class DNSServer:
         self.failing_until: dict[dns.name.Name, float] = {}
         self.lying = False
         self.silent = False
+        self.denying_outside = False
         self.tcp_mismatched: set[dns.name.Name] = set()
         self.timeouts: set[tuple[dns.name.Name, int | None]] = set()
         self.servfails: set[dns.name.Name] = set()
@@ -145,6 +147,10 @@ class DNSServer:
 
     def lie(self) -> DNSServer:
         self.lying = True
+        return self
+
+    def deny_outside(self) -> DNSServer:
+        self.denying_outside = True
         return self
 
     def silence(self) -> DNSServer:
@@ -202,6 +208,9 @@ class DNSServer:
             if not self.data.covered(current):
                 if chain:
                     return response  # CNAME out of our data: the client follows it
+                if self.denying_outside:
+                    response.set_rcode(dns.rcode.NXDOMAIN)
+                    return response
                 response.flags &= ~dns.flags.AA
                 response.set_rcode(dns.rcode.REFUSED)
                 return response

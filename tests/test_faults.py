@@ -88,6 +88,15 @@ def test_an_authoritative_test_server_is_not_called_a_liar(dns_server):
     assert resolver.trust_verdict is not None and resolver.trust_verdict.status is TrustStatus.INCONCLUSIVE
 
 
+def test_an_authoritative_rig_that_denies_the_root_is_not_called_a_liar(dns_server):
+    """A test server answering NXDOMAIN *with AA* outside its zones (as ../shared/testdns does)
+    is authoritative-only, not a recursive resolver that lies: its absences are believed."""
+    server = dns_server("spf").deny_outside()
+    resolver = Resolver([server.address], timeout=0.5, retries=0)
+    assert resolver.query_sync("nothere.spf.test", "TXT").outcome is Outcome.NXDOMAIN
+    assert resolver.trust_verdict is not None and resolver.trust_verdict.status is TrustStatus.INCONCLUSIVE
+
+
 # -- a dead nameserver ----------------------------------------------------------------------
 
 

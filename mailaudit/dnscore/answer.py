@@ -26,6 +26,9 @@ class Answer:
     cnames: tuple[dns.name.Name, ...] = ()  # CNAME targets followed, in order
     error: str | None = None
     ttl: int | None = field(default=None, compare=False)  # the answer RRset's TTL as served (None: unknown)
+    # the server set AA: it claims to be authoritative (the self-check tells an authoritative-only
+    # test server, which may deny the root, from a recursive resolver that lies)
+    authoritative: bool = field(default=False, compare=False)
 
     @property
     def ok(self) -> bool:

@@ -400,6 +400,10 @@ def _rcode_failure(answer: Answer) -> bool:
 async def judge_self_check(live: Transport, root: Answer, void: Answer, musts: Sequence[Answer],
                            timeout: float) -> Trust:
     """The verdict from the self-check's answers; a silent server is probed once for ICMP refusal."""
+    if root.absent and root.authoritative and not any(a.absent for a in musts):
+        # an authoritative-only server (a test rig) that answers for its zones and denies the rest:
+        # not a recursive resolver, so no verdict; its absences inside its zones are real
+        return Trust(TrustStatus.INCONCLUSIVE, "the nameserver is authoritative-only (it denies the root zone)")
     denied = [a for a in (root, *musts) if a.absent]
     if denied:
         what = "the root zone" if denied[0] is root else denied[0].name.to_text(omit_final_dot=True)

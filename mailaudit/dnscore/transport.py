@@ -289,12 +289,12 @@ def to_answer(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes)
         return Answer(name, rdtype, Outcome.ANSWER, chain.rdatas, chain.cnames, ttl=ttls.get((end, rdtype)))
     rcode = wire[3] & 0x0F
     if rcode == dns.rcode.NXDOMAIN:
-        return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=chain.cnames)
+        return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=chain.cnames, authoritative=bool(wire[2] & 0x04))
     if rcode == dns.rcode.YXDOMAIN:
         return failure(name, rdtype, "YXDOMAIN")
     if rcode != dns.rcode.NOERROR:
         return failure(name, rdtype, dns.rcode.to_text(dns.rcode.Rcode(rcode)))
-    return Answer(name, rdtype, Outcome.NODATA, cnames=chain.cnames)
+    return Answer(name, rdtype, Outcome.NODATA, cnames=chain.cnames, authoritative=bool(wire[2] & 0x04))
 
 
 def to_fetched(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes) -> Fetched:
