@@ -84,7 +84,7 @@ def render_ranking(reports: Sequence[DomainReport], words: Words, style: TermSty
         worst = report.findings[0].id if report.findings else ""
         incomplete = words["t_incomplete_mark"] if not report.complete else ""
         rows.append([_grade(report, words, style), safe(report.domain), counts or "-", safe(worst) + incomplete])
-    headers = [words["grade"], words["t_domain"], words["t_findings"], words["t_worst"]]
+    headers = [words["t_grade_col"], words["t_domain"], words["t_findings"], words["t_worst"]]
     return words["t_ranking"].format(count=len(reports)) + "\n" + tabulate(rows, headers=headers) + "\n"
 
 
