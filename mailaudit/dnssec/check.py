@@ -36,6 +36,7 @@ NOTE_FINDINGS = {
 
 async def run(ctx: AuditContext, out: Collector) -> None:
     words = ctx.catalogue.words("dnssec")
+    out.data["status"] = "indeterminate"  # the contract's stable field, present even when not judged
     if not_verifiable(ctx):
         out.skip(words.get("skipped_offline", "answers from --zone files or --offline carry no signatures"))
         return
