@@ -17,6 +17,7 @@ import json
 import os
 import pathlib
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 
@@ -275,6 +276,21 @@ def _insert_dmarc(conn: sqlite3.Connection, ingest_id: int, summary: DmarcSummar
     )
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. SQLite does not run the busy handler for a journal-mode change, so two runs
+    opening a new database at once would see "locked" at once: retry until the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if ("locked" not in str(err) and "busy" not in str(err)) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def open_db(path: str | os.PathLike[str], *, create: bool = True) -> HistoryDB:
     """Open (and, with ``create``, make) a history database, upgraded to the latest schema.
 
@@ -289,8 +305,7 @@ def open_db(path: str | os.PathLike[str], *, create: bool = True) -> HistoryDB:
         with db._errors():
             version = _verify(conn, where)
             conn.execute("PRAGMA foreign_keys = ON")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous = FULL")
         if version < schema.LATEST:
             db.migrate()
