@@ -11,6 +11,7 @@ language. This is the one translation mechanism of the package.
 
 from __future__ import annotations
 
+import functools
 import pathlib
 import string
 import tomllib
@@ -69,15 +70,8 @@ class Catalogue:
     def load(cls, lang: str = BASE_LANGUAGE, folder: pathlib.Path = PACKAGE) -> Catalogue:
         if lang not in LANGUAGES:
             raise InputError(f"unknown report language {lang!r} (choose from {', '.join(LANGUAGES)})")
-        base, words = _read_tree(folder, BASE_LANGUAGE)
-        if lang != BASE_LANGUAGE:
-            texts, translated = _read_tree(folder, lang)
-            for fid, text in texts.items():
-                if fid in base:
-                    base[fid] = _merge(base[fid], text)
-            for section, table in translated.items():
-                words[section] = {**words.get(section, {}), **table}
-        return cls({fid: _spec(fid, raw) for fid, raw in base.items()}, lang, words)
+        specs, words = _tables(folder, lang)
+        return cls(specs, lang, words)
 
     def words(self, section: str) -> Mapping[str, str]:
         """The ``_words.<section>`` table in this language (English for a word not translated)."""
@@ -143,6 +137,25 @@ class Catalogue:
             variant=finding.variant,
             params=finding.params,
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _tables(folder: pathlib.Path, lang: str) -> tuple[Mapping[str, Spec], Mapping[str, Mapping[str, str]]]:
+    """The finding specs and word tables of ``lang`` (English beneath it), parsed once per process.
+
+    The package's catalogue files do not change while it runs, and parsing them all takes tens of
+    milliseconds, which renderers and the fix plan would otherwise pay per domain; the memo holds
+    only immutable package data, no run state."""
+    base, words = _read_tree(folder, BASE_LANGUAGE)
+    if lang != BASE_LANGUAGE:
+        texts, translated = _read_tree(folder, lang)
+        for fid, text in texts.items():
+            if fid in base:
+                base[fid] = _merge(base[fid], text)
+        for section, table in translated.items():
+            words[section] = {**words.get(section, {}), **table}
+    specs = MappingProxyType({fid: _spec(fid, raw) for fid, raw in base.items()})
+    return specs, MappingProxyType({section: MappingProxyType(table) for section, table in words.items()})
 
 
 def catalogue_files(folder: pathlib.Path, lang: str) -> list[pathlib.Path]:
