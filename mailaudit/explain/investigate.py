@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from mailaudit.catalogue import Catalogue
-from mailaudit.context import AuditContext
+from mailaudit.context import AuditContext, RunContext
 from mailaudit.dnsbl.check import BlocklistRun, Target, lookup_all
 from mailaudit.dnsbl.lists import Blocklist, Kind, by_zone, select
 from mailaudit.dnscore.answer import Outcome
@@ -29,7 +29,6 @@ from mailaudit.options import AuditOptions
 from mailaudit.spf.evaluate import SpfResult, check_host_async
 from mailaudit.spf.record import SpfRecord, parse_record, without_term
 
-PLACEHOLDER = "explain.invalid"  # the context's domain when the input names none; never looked up
 MAX_ADDRESSES = 4
 OVERSIZED_HEADER = frozenset({"header_too_large", "too_many_headers"})
 LISTING_CAUSES = frozenset({"blocklist", "receiver_blocklist", "reputation", "rate"})
@@ -41,11 +40,12 @@ async def investigate(evidence: Evidence, resolver: Resolver, options: AuditOpti
     if not needs_dns(evidence):
         return Now(looked_up=False)
     domain = _domain(evidence)
-    ctx = AuditContext(domain or PLACEHOLDER, resolver, options, Catalogue.load())
+    run = RunContext(resolver, options, Catalogue.load())  # lookups about addresses: no domain needed
     addresses = _addresses(evidence)
     listings, spf, dmarc, (dkim, arc), ptr = await asyncio.gather(
-        _listings(ctx, evidence, addresses), _spf(resolver, evidence, addresses),
-        _dmarc(ctx) if domain else _none(), _dkim(resolver, evidence), _ptr(ctx, evidence, addresses))
+        _listings(run, evidence, addresses), _spf(resolver, evidence, addresses),
+        _dmarc(AuditContext(domain, resolver, options, run.catalogue, run.run)) if domain else _none(),
+        _dkim(resolver, evidence), _ptr(run, evidence, addresses))
     policy, record = dmarc
     notes = tuple(f"{entry.zone}: {entry.meaning}" for entry in listings if entry.state == "error")
     notes += tuple(f"SPF {s.domain} for {s.ip}: {s.result}" for s in spf if s.result == "temperror")
@@ -89,7 +89,7 @@ def _lists(evidence: Evidence, options: AuditOptions) -> tuple[Blocklist, ...]:
     return tuple({bl.zone: bl for bl in chosen}.values())
 
 
-async def _listings(ctx: AuditContext, evidence: Evidence, addresses: tuple[str, ...]) -> tuple[Listing, ...]:
+async def _listings(ctx: RunContext, evidence: Evidence, addresses: tuple[str, ...]) -> tuple[Listing, ...]:
     wanted = any(r.match is not None and r.match.rule.cause in LISTING_CAUSES for r in evidence.rejections)
     if not addresses or not ctx.options.dnsbl or not (wanted or evidence.kind == "message"):
         return ()
@@ -140,7 +140,7 @@ async def _own_record(resolver: Resolver, domain: str, decided_by: str, mechanis
     return records[0], without_term(parsed, mechanism) if direct else ""
 
 
-async def _ptr(ctx: AuditContext, evidence: Evidence, addresses: tuple[str, ...]
+async def _ptr(ctx: RunContext, evidence: Evidence, addresses: tuple[str, ...]
                ) -> tuple[tuple[str, str, str], ...]:
     """Forward-confirmed reverse DNS now, for the addresses of a PTR rejection."""
     if not any(r.match is not None and r.match.rule.cause == "ptr" for r in evidence.rejections):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import dns.name
 
 from mailaudit.addresses import ip_literal_of_name, parse_ip, reverse_name
-from mailaudit.context import AuditContext
+from mailaudit.context import AuditContext, RunContext
 from mailaudit.dnscore.answer import Answer, Outcome
 
 
@@ -83,12 +83,13 @@ class PtrVerdict:
     error: Answer | None = None
 
 
-async def forward_confirmed(ctx: AuditContext, address: str) -> PtrVerdict:
-    """FCrDNS: the address has a PTR whose name resolves back to the same address."""
-    return await ctx.fact(("fcrdns", address), lambda: _fcrdns(ctx, address))
+async def forward_confirmed(ctx: RunContext, address: str) -> PtrVerdict:
+    """FCrDNS: the address has a PTR whose name resolves back to the same address. A fact about
+    the address, not a domain: once per run (a verdict that failed is asked again later)."""
+    return await ctx.shared(("fcrdns", address), lambda: _fcrdns(ctx, address), keep=lambda v: v.error is None)
 
 
-async def _fcrdns(ctx: AuditContext, address: str) -> PtrVerdict:
+async def _fcrdns(ctx: RunContext, address: str) -> PtrVerdict:
     ip = parse_ip(address)
     if ip is None:
         return PtrVerdict(False, "missing")
