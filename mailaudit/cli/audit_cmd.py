@@ -117,8 +117,8 @@ def _audit(inputs: list[DomainInput], params: dict[str, Any], progress: bool, ma
     baseline = load_baseline(params["baseline"])
     resolver = resolver_from(params)
     auditor = Auditor(resolver, options, Catalogue.load(params["lang"]))
-    logo_uri(params["logo"])  # a bad --logo is a usage error before any lookup
-    started = datetime.datetime.now(datetime.UTC)
+    # built before any lookup: a bad --logo is a usage error, and the report says when the run began
+    render_options = _render_options(params, options, many, auditor.catalogue, datetime.datetime.now(datetime.UTC))
     tally = Tally(options.fail_on, baseline)
     recorder.start()  # the options are valid: an unusable --db file stops the run here, before any work
     kept: list[DomainReport] = []
@@ -129,10 +129,10 @@ def _audit(inputs: list[DomainInput], params: dict[str, Any], progress: bool, ma
             raise
         note = auditor.catalogue.words("ui")["t_interrupted"].format(count=len(kept))
         marked = [dataclasses.replace(r, notes=(note, *r.notes), run_notes=(note, *r.run_notes)) for r in kept]
-        _write(marked, inputs, fmt, _render_options(params, options, many, auditor.catalogue, started))
+        _write(marked, inputs, fmt, render_options)
         raise
     if fmt != "jsonl":
-        _write(kept, inputs, fmt, _render_options(params, options, many, auditor.catalogue, started))
+        _write(kept, inputs, fmt, render_options)
     if params["stats"]:
         click.echo(resolver.stats.summary(), err=True)
     return int(tally.code)

@@ -22,7 +22,7 @@ from mailaudit.model import CheckResult, DomainReport, Finding, Severity
 from mailaudit.render import RenderOptions
 from mailaudit.render.grade import SEVERITIES, grade, sorted_findings
 from mailaudit.render.paste import pasteable
-from mailaudit.render.ui import check_label, ui
+from mailaudit.render.ui import check_label, plural, ui
 from mailaudit.text import escape_text, fix_parts
 
 _TEXT_LIMIT = 2000
@@ -76,11 +76,6 @@ def _about(options: RenderOptions, words: Mapping[str, str]) -> dict[str, str]:
     logo = options.logo if options.logo.startswith("data:image/") else ""
     return {"brand": options.brand, "logo": logo, "when": options.generated_at, "source": options.source,
             "version": options.version}
-
-
-def plural(words: Mapping[str, str], key: str, count: int) -> str:
-    """``{key}_one`` for 1, ``{key}_other`` otherwise (a language without plural forms has both equal)."""
-    return words[f"{key}_one" if count == 1 else f"{key}_other"].format(count=count)
 
 
 def summary_line(report: DomainReport, words: Mapping[str, str]) -> str:

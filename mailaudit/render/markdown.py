@@ -22,7 +22,7 @@ from mailaudit.render import RenderOptions
 from mailaudit.render.grade import SEVERITIES, Grade, grade, sorted_findings
 from mailaudit.render.paste import zone_text
 from mailaudit.render.records import zone_line
-from mailaudit.render.ui import check_label, ui
+from mailaudit.render.ui import check_label, plural, ui
 from mailaudit.text import escape_text, fix_parts
 
 _LIMIT = 2000
@@ -103,7 +103,7 @@ def _domain(report: DomainReport, words: Mapping[str, str], lang: str) -> list[s
     lines.extend(f"> {md_text(note)}" for note in report.notes)
     lines.extend([f"| {words['check']} | {words['status']} | {words['note']} |", "|---|---|---|"])
     for check in report.checks:
-        note = check.error or (_count_words(words, len(check.findings)) if check.findings else "")
+        note = check.error or (plural(words, "counts", len(check.findings)) if check.findings else "")
         note = "; ".join(n for n in (note, *check.notes) if n)
         status = words.get(check.status.value, check.status.value)
         lines.append(f"| {md_text(check_label(words, check.id))} | {status} | {md_text(note, 300)} |")
@@ -161,6 +161,3 @@ def _finding(number: int, finding: Finding, words: Mapping[str, str]) -> list[st
             lines.extend([f"{words['remove']}:", "", *md_code([zone_line(r) for r in finding.fix.remove], "dns"), ""])
     return lines
 
-
-def _count_words(words: Mapping[str, str], count: int) -> str:
-    return words["counts_one" if count == 1 else "counts_other"].format(count=count)

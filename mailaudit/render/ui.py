@@ -24,3 +24,8 @@ def ui(lang: str) -> Mapping[str, str]:
 
 def check_label(words: Mapping[str, str], check_id: str) -> str:
     return words.get(f"check_{check_id}", check_id)
+
+
+def plural(words: Mapping[str, str], key: str, count: int) -> str:
+    """``{key}_one`` for 1, ``{key}_other`` otherwise (a language without plural forms has both equal)."""
+    return words[f"{key}_one" if count == 1 else f"{key}_other"].format(count=count)
