@@ -39,11 +39,15 @@ async def bulk_facts(ctx: AuditContext) -> BulkFacts:
     return BulkFacts(spf_valid, dkim_found, dkim_weak, dmarc_valid, ip_spf, ip_ptr)
 
 
+async def _table() -> Table:
+    return load()  # parsed once per run, not per domain (a TOML parse: 2 ms)
+
+
 async def run(ctx: AuditContext, out: Collector) -> None:
     if await sends_no_mail(ctx):
         out.skip("the domain sends no mail")
         return
-    table = load()
+    table = await ctx.shared("bulk.requirements", _table)
     verdicts = evaluate(await bulk_facts(ctx), table)
     out.data["receivers"] = [_data(v) for v in verdicts]
     for verdict in verdicts:
