@@ -49,8 +49,9 @@ class RunContext:
         """The subject of a finding that names none (the audited domain), if any."""
         return None
 
-    async def query(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
-        return await self.resolver.query(name, rdtype)
+    def query(self, name: str | dns.name.Name, rdtype: str | int) -> Awaitable[Answer]:
+        """The resolver's answer as a shared future: ``await`` it, or gather many (no task each)."""
+        return self.resolver.ask(name, rdtype)
 
     async def shared(
         self, key: object, make: Callable[[], Awaitable[T]], keep: Callable[[T], bool] | None = None

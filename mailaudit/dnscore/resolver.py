@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import enum
+import functools
 import math
 import pathlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 import dns.exception
 import dns.flags
@@ -28,6 +29,8 @@ import dns.rcode
 import dns.rdatatype
 
 from mailaudit.dnscore.answer import Answer, Outcome, failure
+from mailaudit.dnscore.chain import NameKey, name_key
+from mailaudit.dnscore.loop import loop_factory
 from mailaudit.dnscore.nameservers import parse_nameserver as parse_nameserver
 from mailaudit.dnscore.transport import Do53Source, SignedTransport, Transport, probe_refused
 from mailaudit.dnscore.zonefile import ZoneSet
@@ -38,11 +41,39 @@ T = TypeVar("T")
 NOT_VERIFIABLE = "not verifiable offline (outside the --zone files)"
 _MUST_NOT_EXIST = dns.name.from_text("mailaudit-self-check.invalid.")  # RFC 6761: .invalid never exists
 DEFAULT_TIMEOUT = 3.0
-# A question's key: the name's labels in lower case and the type. Equal exactly when the Names are
-# (dnspython compares labels ASCII-case-insensitively), but hashed in C: Name.__hash__ is a
-# Python loop over every byte, and the cache, in-flight and expiry maps hash a key several times.
-QuestionKey = tuple[tuple[bytes, ...], int]
+PROBATION = 32  # questions sent alongside the self-check, before its verdict (one domain's first round)
+# A question's key: the name's key (chain.name_key: its labels in lower case, hashed in C) and the
+# type. Names given as plain ASCII text get their key without a Name object (``_text_key``): a
+# Name is made only when the question is really sent.
+QuestionKey = tuple[NameKey, int]
 _TYPES = MappingProxyType({t.name: t for t in dns.rdatatype.RdataType})  # "TXT" -> TXT without enum parsing
+
+
+@runtime_checkable
+class _Sender(Protocol):
+    """A transport that hands each answer to a callback (``Do53Source.send``)."""
+
+    def send(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType,
+             deliver: Callable[[Answer], None]) -> None: ...
+
+
+class _Shared(asyncio.Future[Answer]):
+    """A question's future, awaited by every check that asks it: one waiter's cancellation (a
+    time limit, a stopped batch) must not cancel it for the others, so ``cancel`` refuses (the
+    cancelled waiter stops when the answer comes, within the DNS timeout)."""
+
+    def cancel(self, msg: object = None) -> bool:
+        return False
+
+    @staticmethod
+    def abandon(future: asyncio.Future[Answer], error: BaseException | None) -> None:
+        """End it without an answer (its resolving task died with the loop)."""
+        if future.done():
+            return
+        if error is None:
+            asyncio.Future.cancel(future)
+        else:
+            future.set_exception(error)
 
 
 @dataclass(slots=True)
@@ -120,6 +151,12 @@ class Resolver:
         self.zones = zones if isinstance(zones, ZoneSet) else ZoneSet.from_paths(zones)
         self.offline = offline
         self._live = None if offline else _live_source(transport, nameservers, port, timeout, retries)
+        # a transport that calls back (the lean one): questions need no task of their own
+        self._sender: _Sender | None = self._live if isinstance(self._live, _Sender) else None
+        self._flying = 0  # questions the fast path has in flight (at most max_in_flight)
+        self._queued: collections.deque[tuple[dns.name.Name, dns.rdatatype.RdataType, QuestionKey | None,
+                                              asyncio.Future[Answer], bool]] = collections.deque()
+        self._probation = PROBATION
         self.stats = ResolverStats()
         self._cache: collections.OrderedDict[QuestionKey, Answer] = collections.OrderedDict()
         self._cache_size = cache_size
@@ -143,34 +180,108 @@ class Resolver:
 
     async def query(self, name: str | dns.name.Name, rdtype: str | int) -> Answer:
         """Ask one question; never raises for DNS trouble (the Answer says what happened)."""
-        qname = _as_name(name)
+        return await self.ask(name, rdtype)
+
+    def ask(self, name: str | dns.name.Name, rdtype: str | int) -> asyncio.Future[Answer]:
+        """``query`` as a future (inside a running loop): what the checks gather, without a task
+        per question. The future is shared by everyone asking the same question and is not
+        cancelled by one of them (a cancelled waiter stops waiting when the answer comes)."""
         qtype = _TYPES.get(rdtype) if isinstance(rdtype, str) else None
         qtype = qtype or dns.rdatatype.RdataType.make(rdtype)
-        key = _key(qname, int(qtype))
+        labels = _text_key(name) if isinstance(name, str) else None
+        qname = None if labels is not None else _as_name(name)
+        key = (labels, int(qtype)) if labels is not None else _key(qname, int(qtype))  # type: ignore[arg-type]
+        loop = asyncio.get_running_loop()
         cached = self._cache.get(key)
-        if cached is not None and self._expired(key):
-            cached = None
-        if cached is not None:
+        if cached is not None and not self._expired(key):
             self._cache.move_to_end(key)
             self.stats.cache_hits += 1
-            return cached
+            done: asyncio.Future[Answer] = loop.create_future()
+            done.set_result(cached)
+            return done
         pending = self._inflight.get(key)
         if pending is not None:
             self.stats.joined += 1
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            answer = await self._resolve(qname, qtype)
-        except BaseException as err:  # cancelled: let joiners retry rather than hang
-            self._inflight.pop(key, None)
-            future.set_exception(err if isinstance(err, Exception) else asyncio.CancelledError())
-            future.exception()  # mark retrieved
-            raise
-        self._inflight.pop(key, None)
-        self._remember(key, answer)
-        future.set_result(answer)
-        return answer
+            return pending
+        out = _Shared(loop=loop)
+        self._inflight[key] = out
+        qname = qname or _as_name(name)
+        if self._fast(qname):
+            self._launch(qname, qtype, key, out, again=True)
+        else:
+            task = loop.create_task(self._resolve(qname, qtype))
+            task.add_done_callback(functools.partial(self._from_task, key, out))
+        return out
+
+    # -- the fast path: a lean transport that calls back, no task per question -------------------
+
+    def _fast(self, name: dns.name.Name) -> bool:
+        """Whether a question can go straight to the live transport: no zone covers it, and the
+        self-check has passed (or is running and this is one of the first PROBATION questions:
+        one domain's first round goes out with the self-check, not after it)."""
+        if self._sender is None or (self.zones and self.zones.covers(name)):
+            return False
+        if self._trust is None and self._self_check:
+            self._start_self_check()
+            if self._probation <= 0:
+                return False
+            self._probation -= 1
+            return True
+        return self._trust is None or self._trust.status is not TrustStatus.UNREACHABLE
+
+    def _launch(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, key: QuestionKey | None,
+                out: asyncio.Future[Answer], *, again: bool) -> None:
+        if self._flying >= self._max_in_flight:
+            self._queued.append((name, rdtype, key, out, again))
+            return
+        assert self._sender is not None
+        self._flying += 1
+        self.stats.sent += 1
+        self._sender.send(name, rdtype, functools.partial(self._delivered, name, rdtype, key, out, again))
+
+    def _delivered(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, key: QuestionKey | None,
+                   out: asyncio.Future[Answer], again: bool, answer: Answer) -> None:
+        self._flying -= 1
+        while self._queued and self._flying < self._max_in_flight:
+            queued_name, queued_type, queued_key, queued_out, queued_again = self._queued.popleft()
+            self._launch(queued_name, queued_type, queued_key, queued_out, again=queued_again)
+        if again and answer.outcome is Outcome.ERROR and _rcode_failure(answer) and self._backoff > 0:
+            # a brief SERVFAIL or REFUSED: once more, a little later
+            asyncio.get_running_loop().call_later(self._backoff, functools.partial(
+                self._launch, name, rdtype, key, out, again=False))
+            return
+        if self._trust is None and self._trust_future is not None and not self._trust_future.done():
+            self._trust_future.add_done_callback(lambda _: self._conclude(key, out, answer))
+            return
+        self._conclude(key, out, answer)
+
+    def _conclude(self, key: QuestionKey | None, out: asyncio.Future[Answer], answer: Answer) -> None:
+        """The self-check's verdict applied to a live answer; then cached and handed out."""
+        trust = self._trust or Trust(TrustStatus.INCONCLUSIVE)
+        if answer.outcome is Outcome.ERROR:
+            self.stats.failures += 1
+            if trust.status is TrustStatus.UNREACHABLE:
+                answer = failure(answer.name, answer.rdtype, trust.reason)
+        elif trust.status is TrustStatus.LYING and answer.absent:
+            answer = failure(answer.name, answer.rdtype, trust.reason)
+        self._settle(key, out, answer)
+
+    def _settle(self, key: QuestionKey | None, out: asyncio.Future[Answer], answer: Answer) -> None:
+        if key is not None:
+            if self._inflight.get(key) is out:
+                del self._inflight[key]
+            self._remember(key, answer)
+        if not out.done():
+            out.set_result(answer)
+
+    def _from_task(self, key: QuestionKey, out: asyncio.Future[Answer], task: asyncio.Task[Answer]) -> None:
+        if task.cancelled() or task.exception() is not None:  # the loop is ending: let joiners retry, not hang
+            if self._inflight.get(key) is out:
+                del self._inflight[key]
+            error = task.exception() if not task.cancelled() else None
+            _Shared.abandon(out, error)
+            return
+        self._settle(key, out, task.result())
 
     async def query_signed(self, name: str | dns.name.Name, rdtype: str | int) -> Fetched:
         """Ask with the DNSSEC OK (and CD) bits: the whole response, RRSIGs kept with their RRsets
@@ -251,6 +362,10 @@ class Resolver:
         if trust.status is TrustStatus.UNREACHABLE:
             self.stats.failures += 1
             return failure(name, rdtype, trust.reason)
+        if self._sender is not None:  # after the self-check: the fast path (the caller caches)
+            out: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+            self._launch(name, rdtype, None, out, again=True)
+            return await out
         answer = await self._ask_live(name, rdtype)
         if answer.outcome is Outcome.ERROR and _rcode_failure(answer) and self._backoff > 0:
             await asyncio.sleep(self._backoff)  # a brief SERVFAIL or REFUSED: once more, a little later
@@ -281,11 +396,14 @@ class Resolver:
         if self._live is None or not self._self_check:
             self._trust = Trust(TrustStatus.INCONCLUSIVE)
             return self._trust
+        self._start_self_check()
+        assert self._trust_future is not None
+        return await asyncio.shield(self._trust_future)
+
+    def _start_self_check(self) -> None:
         loop = asyncio.get_running_loop()
         if self._trust_future is None or self._trust_future.get_loop() is not loop:
-            self._trust_future = asyncio.ensure_future(self._check_self())
-        self._trust = await asyncio.shield(self._trust_future)
-        return self._trust
+            self._trust_future = loop.create_task(self._check_self())
 
     async def _check_self(self) -> Trust:
         assert self._live is not None
@@ -295,7 +413,8 @@ class Resolver:
             *(self._live.lookup(n, dns.rdatatype.SOA) for n in self._must_exist),
         )
         self.stats.self_check += 2 + len(musts)
-        return await judge_self_check(self._live, root, void, musts, self._timeout)
+        self._trust = await judge_self_check(self._live, root, void, musts, self._timeout)
+        return self._trust
 
     def _semaphore(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -364,7 +483,23 @@ def _live_source(
 
 def _key(name: dns.name.Name, rdtype: int) -> QuestionKey:
     """The cache key of a question: see QuestionKey."""
-    return (tuple(map(bytes.lower, name.labels)), rdtype)
+    return (name_key(name), rdtype)
+
+
+def _text_key(text: str) -> NameKey | None:
+    """``name_key(dns.name.from_text(text))`` for the plain case (ASCII, no escapes, every label
+    1-63 octets, at most 255 in all), without making a Name; None for anything else."""
+    if not text.isascii() or "\\" in text or text == "@":
+        return None
+    body = text[:-1] if text.endswith(".") else text
+    if not body or len(body) > 253:
+        return None
+    labels = body.lower().encode().split(b".")
+    for label in labels:
+        if not label or len(label) > 63:
+            return None
+    labels.append(b"")
+    return tuple(labels)
 
 
 def _as_name(name: str | dns.name.Name) -> dns.name.Name:
@@ -388,7 +523,8 @@ def run_sync(make: Callable[[], Awaitable[T]]) -> T:
     async def main() -> T:
         return await make()
 
-    return asyncio.run(main())
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        return runner.run(main())
 
 
 def _rcode_failure(answer: Answer) -> bool:

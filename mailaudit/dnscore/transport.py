@@ -9,6 +9,10 @@ rdata parsing) and does the rest directly:
   random one (``secrets``) with a random 16-bit id, and an answer is accepted only from the server
   asked (addresses compared in canonical form), with that id and the same question;
 * the query built as wire bytes (header, question, EDNS0 OPT with a 1232-byte payload);
+* no task, future or timer per question: an answer is parsed where its datagram arrives and handed
+  to a callback (``send``: the resolver's fast path; ``lookup`` wraps it in a future), and one
+  timer per event loop sweeps the deadlines, kept in send order since every question has the same
+  timeout;
 * only the answer section parsed; CNAME chains followed there (``lookup_signed``, for the
   DNSSEC validator, asks with DO and CD and parses the whole response);
 * TCP when the answer is truncated, its answer checked like a UDP one (id, response bit, question);
@@ -23,12 +27,13 @@ connected socket, where the platform reports a closed port (the resolver's self-
 from __future__ import annotations
 
 import asyncio
+import collections
 import ipaddress
 import secrets
 import socket
 import struct
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import dns.exception
 import dns.message
@@ -39,7 +44,7 @@ import dns.rdatatype
 import dns.wire
 
 from mailaudit.dnscore.answer import Answer, Outcome, failure
-from mailaudit.dnscore.chain import ChainEnd, follow
+from mailaudit.dnscore.chain import ChainEnd, NameKey, follow, name_key
 from mailaudit.dnscore.nameservers import address_of, parse_nameserver
 from mailaudit.dnssec.model import Fetched, fetch_failure, fetched_from_message
 from mailaudit.errors import InputError
@@ -49,14 +54,61 @@ OPT = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)  # root owner, OPT, payload
 OPT_DO = b"\x00" + struct.pack("!HHIH", 41, 1232, 0x8000, 0)  # the same with the DO bit (RFC 3225)
 RETRY_RCODES = frozenset({dns.rcode.SERVFAIL, dns.rcode.REFUSED, dns.rcode.FORMERR, dns.rcode.NOTIMP})
 Server = tuple[str, int]
+T = TypeVar("T")
+
+
+Deliver = Callable[[T], None]
+
+
+class _Query:
+    """One question on its way: where it was sent, what went wrong so far, whom to tell."""
+
+    __slots__ = (
+        "attempt",
+        "deliver",
+        "done",
+        "endpoint",
+        "fail",
+        "final",
+        "finish",
+        "match",
+        "name",
+        "problems",
+        "qid",
+        "question",
+        "rdtype",
+        "server",
+        "tail",
+    )
+
+    def __init__(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, dnssec: bool,
+                 deliver: Deliver[Any]) -> None:
+        self.name, self.rdtype, self.deliver = name, rdtype, deliver
+        self.question = name.to_wire() + struct.pack("!HH", rdtype, 1)  # type: ignore[operator]
+        header = struct.pack("!HHHHH", 0x0110 if dnssec else 0x0100, 1, 0, 0, 1)  # RD (+CD), 1 question, 1 OPT
+        self.tail = header + self.question + (OPT_DO if dnssec else OPT)
+        self.match = self.question.lower()  # what the answer's question section must be (0x20-blind)
+        self.finish: Callable[[dns.name.Name, dns.rdatatype.RdataType, bytes], Any] = (
+            to_fetched if dnssec else to_answer)
+        self.fail: Callable[[dns.name.Name, dns.rdatatype.RdataType, str], Any] = (
+            fetch_failure if dnssec else failure)
+        self.attempt = 0
+        self.problems: list[str] = []
+        self.final: set[Server] = set()  # servers whose answer will not change if asked again
+        self.qid: int | None = None  # the id of the datagram in flight (None: none is)
+        self.endpoint: _Endpoint | None = None
+        self.server: Server = ("", 0)
+        self.done = False
 
 
 class _Endpoint(asyncio.DatagramProtocol):
-    """One UDP socket shared by many questions in flight."""
+    """One UDP socket shared by many questions in flight; an answer is handed over where it
+    arrives (no task, no future per question)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_answer: Callable[[_Query, bytes], None]) -> None:
         self.transport: asyncio.DatagramTransport | None = None
-        self.waiting: dict[int, tuple[Server, bytes, asyncio.Future[bytes]]] = {}
+        self.waiting: dict[int, _Query] = {}
+        self._on_answer = on_answer
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -64,29 +116,35 @@ class _Endpoint(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if len(data) < 12 or not data[2] & 0x80:  # not a response
             return
-        entry = self.waiting.get(struct.unpack_from("!H", data)[0])
-        if entry is None or (addr[0], addr[1]) != entry[0] or entry[2].done():
+        qid = (data[0] << 8) | data[1]
+        query = self.waiting.get(qid)
+        if query is None or (addr[0], addr[1]) != query.server:
             return
-        question = entry[1]
-        if data[12 : 12 + len(question)].lower() != question:
+        match = query.match
+        if data[12 : 12 + len(match)].lower() != match:
             return  # an answer to another question: spoofed or a late duplicate
-        entry[2].set_result(data)
+        del self.waiting[qid]
+        query.qid = None
+        self._on_answer(query, data)
 
     def error_received(self, exc: Exception) -> None:
         pass  # ICMP errors: the question times out and is retried
 
-    async def ask(self, server: Server, question: bytes, tail: bytes, timeout: float) -> bytes:
-        qid = secrets.randbits(16)
-        while qid in self.waiting:
-            qid = secrets.randbits(16)
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self.waiting[qid] = (server, question.lower(), future)
-        try:
-            assert self.transport is not None
-            self.transport.sendto(struct.pack("!H", qid) + tail, server)
-            return await asyncio.wait_for(future, timeout)
-        finally:
-            del self.waiting[qid]
+
+class _Flight:
+    """What one event loop's questions share: the socket pools, the deadlines in send order
+    (every question has the same timeout, so the queue stays sorted) and one timer for them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pools: dict[int, asyncio.Future[list[_Endpoint]]] = {}
+        self.deadlines: collections.deque[tuple[float, _Query, int]] = collections.deque()
+        self.timer: asyncio.TimerHandle | None = None
+        self.tasks: set[asyncio.Task[None]] = set()  # TCP retries and sends waiting for a pool
+
+    def ready(self, family: int) -> list[_Endpoint] | None:
+        pool = self.pools.get(family)
+        return pool.result() if pool is not None and pool.done() and pool.exception() is None else None
 
 
 class Transport(Protocol):
@@ -107,7 +165,8 @@ class SignedTransport(Protocol):
 
 
 class Do53Source:
-    """Live DNS with a lean parse; the same interface as ``dns.LiveSource``."""
+    """Live DNS with a lean parse; the same interface as ``dns.LiveSource``, plus ``send``
+    (an answer handed to a callback: what the resolver's fast path uses)."""
 
     def __init__(self, nameservers: Sequence[str] | None, port: int, timeout: float, retries: int) -> None:
         if nameservers:
@@ -124,82 +183,183 @@ class Do53Source:
         if not self._servers:
             raise InputError("no nameserver configured")
         self._timeout = timeout
-        self._attempts = retries + 1
-        self._pools: dict[int, asyncio.Future[list[_Endpoint]]] = {}
-        self._pool_loop: asyncio.AbstractEventLoop | None = None
-
-    async def _endpoint(self, server: Server) -> _Endpoint:
-        loop = asyncio.get_running_loop()
-        if self._pool_loop is not loop:
-            self._pool_loop, self._pools = loop, {}
-        family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-        pool = self._pools.get(family)
-        if pool is None:
-            pool = self._pools[family] = asyncio.ensure_future(_open_pool(family))
-        if pool.done():  # the usual case: no shield (a future and two callbacks) per question
-            return secrets.choice(pool.result())
-        return secrets.choice(await asyncio.shield(pool))
+        self._tries = (retries + 1) * len(self._servers)
+        self._flight: _Flight | None = None
 
     @property
     def servers(self) -> tuple[Server, ...]:
         return tuple(self._servers)
 
-    async def aclose(self) -> None:
-        """Close the sockets opened in the running loop (pools of other loops died with them)."""
-        if self._pool_loop is not asyncio.get_running_loop():
-            return
-        pools, self._pools = self._pools, {}
-        for pool in pools.values():
-            if pool.done() and not pool.cancelled() and pool.exception() is None:
-                for endpoint in pool.result():
-                    if endpoint.transport is not None:
-                        endpoint.transport.close()
-        await asyncio.sleep(0)  # let the transports finish closing
-
     async def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
-        wire = await self._exchange(name, rdtype, dnssec=False)
-        return failure(name, rdtype, wire) if isinstance(wire, str) else to_answer(name, rdtype, wire)
+        answer: Answer = await self._future(name, rdtype, dnssec=False)
+        return answer
 
     async def lookup_signed(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Fetched:
         """The whole response with DNSSEC records (DO and CD set), for the DNSSEC validator."""
-        wire = await self._exchange(name, rdtype, dnssec=True)
-        return fetch_failure(name, rdtype, wire) if isinstance(wire, str) else to_fetched(name, rdtype, wire)
+        fetched: Fetched = await self._future(name, rdtype, dnssec=True)
+        return fetched
 
-    async def _exchange(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, *, dnssec: bool) -> bytes | str:
-        """The response's wire bytes, or why there is none (timeouts, refusals: tried on every server)."""
-        question = name.to_wire() + struct.pack("!HH", rdtype, 1)  # type: ignore[operator]
-        header = struct.pack("!HHHHH", 0x0110 if dnssec else 0x0100, 1, 0, 0, 1)  # RD (+CD), 1 question, 1 OPT
-        tail = header + question + (OPT_DO if dnssec else OPT)
-        problems: list[str] = []
-        final: set[Server] = set()  # servers whose answer will not change if asked again
-        for attempt in range(self._attempts * len(self._servers)):
-            server = self._servers[attempt % len(self._servers)]
-            if server in final:
+    def send(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, deliver: Deliver[Answer]) -> None:
+        """Ask, and call ``deliver`` with the Answer once (from the event loop, never inside this
+        call). Timeouts, refusals and bad answers are delivered as failures, after every server."""
+        self._next(_Query(name, rdtype, False, deliver), self._flight_of(asyncio.get_running_loop()))
+
+    def _future(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, *, dnssec: bool) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+
+        def deliver(result: Any) -> None:
+            if not future.done():
+                future.set_result(result)
+
+        self._next(_Query(name, rdtype, dnssec, deliver), self._flight_of(loop))
+        return future
+
+    def _flight_of(self, loop: asyncio.AbstractEventLoop) -> _Flight:
+        if self._flight is None or self._flight.loop is not loop:
+            self._flight = _Flight(loop)  # a new loop (the sync facade): the old one's sockets died with it
+        return self._flight
+
+    # -- one question's life: send, answer or timeout, next server ---------------------------------
+
+    def _next(self, query: _Query, flight: _Flight) -> None:
+        """Send the question to the next server that may still answer, or deliver why none did."""
+        while query.attempt < self._tries and not query.done:
+            server = self._servers[query.attempt % len(self._servers)]
+            query.attempt += 1
+            if server in query.final:
                 continue
-            try:
-                wire = await (await self._endpoint(server)).ask(server, question, tail, self._timeout)
-                if wire[2] & 0x02:  # truncated: ask again over TCP
-                    wire = await asyncio.wait_for(_tcp(server, tail), self._timeout)
-            except TimeoutError:
-                problems.append("timeout")
+            family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
+            endpoints = flight.ready(family)
+            if endpoints is None:
+                self._spawn(flight, self._send_when_open(query, server, family, flight))
+            else:
+                self._send(query, server, endpoints, flight)
+            return
+        self._deliver(query, query.fail(query.name, query.rdtype,
+                                        "/".join(sorted(set(query.problems))) or "no nameserver answered"))
+
+    def _send(self, query: _Query, server: Server, endpoints: list[_Endpoint], flight: _Flight) -> None:
+        endpoint = secrets.choice(endpoints)
+        qid = secrets.randbits(16)
+        while qid in endpoint.waiting:
+            qid = secrets.randbits(16)
+        query.qid, query.endpoint, query.server = qid, endpoint, server
+        endpoint.waiting[qid] = query
+        deadline = flight.loop.time() + self._timeout
+        flight.deadlines.append((deadline, query, qid))
+        if flight.timer is None:
+            flight.timer = flight.loop.call_at(deadline, self._sweep, flight)
+        try:
+            assert endpoint.transport is not None
+            endpoint.transport.sendto(struct.pack("!H", qid) + query.tail, server)
+        except OSError as err:
+            del endpoint.waiting[qid]
+            query.qid = None
+            query.problems.append(" ".join(str(err).split()) or type(err).__name__)
+            self._next(query, flight)
+
+    def _sweep(self, flight: _Flight) -> None:
+        """The one timer: every question past its deadline times out and goes to the next server."""
+        flight.timer = None
+        now = flight.loop.time()
+        deadlines = flight.deadlines
+        while deadlines:
+            deadline, query, qid = deadlines[0]
+            if query.qid != qid or query.done:  # answered, or sent again since: a stale entry
+                deadlines.popleft()
                 continue
-            except (OSError, asyncio.IncompleteReadError) as err:
-                problems.append(" ".join(str(err).split()) or type(err).__name__)
-                continue
-            if len(wire) < 12:
-                problems.append("malformed answer")
-                continue
-            rcode = wire[3] & 0x0F
-            if rcode in RETRY_RCODES:
-                problems.append(dns.rcode.to_text(dns.rcode.Rcode(rcode)))
-                if rcode != dns.rcode.SERVFAIL:  # REFUSED, FORMERR, NOTIMP: a policy, not a hiccup
-                    final.add(server)
-                continue
-            return wire
-        return "/".join(sorted(set(problems))) or "no nameserver answered"
+            if deadline > now:
+                flight.timer = flight.loop.call_at(deadline, self._sweep, flight)
+                return
+            deadlines.popleft()
+            assert query.endpoint is not None
+            query.endpoint.waiting.pop(qid, None)
+            query.qid = None
+            query.problems.append("timeout")
+            self._next(query, flight)
+
+    def _answered(self, query: _Query, wire: bytes) -> None:
+        """A matching datagram arrived (``_Endpoint`` checked id, server and question)."""
+        flight = self._flight
+        if query.done or flight is None:
+            return
+        if wire[2] & 0x02:  # truncated: ask again over TCP
+            self._spawn(flight, self._over_tcp(query, flight))
+            return
+        self._settle(query, wire, flight)
+
+    def _settle(self, query: _Query, wire: bytes, flight: _Flight) -> None:
+        rcode = wire[3] & 0x0F
+        if rcode in RETRY_RCODES:
+            query.problems.append(dns.rcode.to_text(dns.rcode.Rcode(rcode)))
+            if rcode != dns.rcode.SERVFAIL:  # REFUSED, FORMERR, NOTIMP: a policy, not a hiccup
+                query.final.add(query.server)
+            self._next(query, flight)
+            return
+        try:
+            result = query.finish(query.name, query.rdtype, wire)
+        except Exception as err:  # a parser bug must not leave the question hanging
+            result = query.fail(query.name, query.rdtype, f"malformed answer: {type(err).__name__}")
+        self._deliver(query, result)
+
+    def _deliver(self, query: _Query, result: Any) -> None:
+        if not query.done:
+            query.done = True
+            query.deliver(result)
+
+    async def _over_tcp(self, query: _Query, flight: _Flight) -> None:
+        try:
+            wire = await asyncio.wait_for(_tcp(query.server, query.tail), self._timeout)
+        except TimeoutError:
+            query.problems.append("timeout")
+        except (OSError, asyncio.IncompleteReadError) as err:
+            query.problems.append(" ".join(str(err).split()) or type(err).__name__)
+        else:
+            self._settle(query, wire, flight)
+            return
+        self._next(query, flight)
+
+    async def _send_when_open(self, query: _Query, server: Server, family: int, flight: _Flight) -> None:
+        pool = flight.pools.get(family)
+        if pool is None:
+            pool = flight.pools[family] = asyncio.ensure_future(_open_pool(family, self._answered))
+        try:
+            endpoints = await asyncio.shield(pool)
+        except OSError as err:
+            flight.pools.pop(family, None)  # e.g. no IPv6 here: the next question tries again
+            query.problems.append(" ".join(str(err).split()) or type(err).__name__)
+            self._next(query, flight)
+            return
+        self._send(query, server, endpoints, flight)
+
+    def _spawn(self, flight: _Flight, work: Coroutine[Any, Any, None]) -> None:
+        task = flight.loop.create_task(work)
+        flight.tasks.add(task)
+        task.add_done_callback(flight.tasks.discard)
+
+    async def aclose(self) -> None:
+        """Close the sockets opened in the running loop and tell every question still in flight
+        that it failed (pools of other loops died with them)."""
+        flight = self._flight
+        if flight is None or flight.loop is not asyncio.get_running_loop():
+            return
+        self._flight = None
+        if flight.timer is not None:
+            flight.timer.cancel()
+        for task in list(flight.tasks):
+            task.cancel()
+        for family in flight.pools:
+            for endpoint in flight.ready(family) or ():
+                for query in list(endpoint.waiting.values()):
+                    self._deliver(query, query.fail(query.name, query.rdtype, "the resolver was closed"))
+                endpoint.waiting.clear()
+                if endpoint.transport is not None:
+                    endpoint.transport.close()
+        await asyncio.sleep(0)  # let the transports finish closing
 
 
-async def _open_pool(family: int) -> list[_Endpoint]:
+async def _open_pool(family: int, on_answer: Callable[[_Query, bytes], None]) -> list[_Endpoint]:
     loop = asyncio.get_running_loop()
     pool: list[_Endpoint] = []
     for _ in range(SOCKETS):
@@ -207,7 +367,7 @@ async def _open_pool(family: int) -> list[_Endpoint]:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
         sock.setblocking(False)
         sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
-        _, proto = await loop.create_datagram_endpoint(_Endpoint, sock=sock)
+        _, proto = await loop.create_datagram_endpoint(lambda: _Endpoint(on_answer), sock=sock)
         pool.append(proto)
     return pool
 
@@ -277,7 +437,7 @@ def to_answer(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes)
     """An Answer from a response, parsing only its answer section and following CNAMEs there;
     a looping or over-long chain is a failure, never an absence."""
     try:
-        ttls: dict[tuple[dns.name.Name, int], int] = {}
+        ttls: dict[tuple[NameKey, int], int] = {}
         records = _answer_section(wire, ttls)
     except (dns.exception.DNSException, ValueError, struct.error, IndexError) as err:
         return failure(name, rdtype, f"malformed answer: {type(err).__name__}")
@@ -286,7 +446,7 @@ def to_answer(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes)
         return Answer(name, rdtype, Outcome.ERROR, cnames=chain.cnames, error=chain.problem)
     if chain.end is ChainEnd.FOUND:
         end = chain.cnames[-1] if chain.cnames else name
-        return Answer(name, rdtype, Outcome.ANSWER, chain.rdatas, chain.cnames, ttl=ttls.get((end, rdtype)))
+        return Answer(name, rdtype, Outcome.ANSWER, chain.rdatas, chain.cnames, ttl=ttls.get((name_key(end), rdtype)))
     rcode = wire[3] & 0x0F
     if rcode == dns.rcode.NXDOMAIN:
         return Answer(name, rdtype, Outcome.NXDOMAIN, cnames=chain.cnames, authoritative=bool(wire[2] & 0x04))
@@ -306,20 +466,72 @@ def to_fetched(name: dns.name.Name, rdtype: dns.rdatatype.RdataType, wire: bytes
     return fetched_from_message(name, rdtype, message)
 
 
-def _answer_section(wire: bytes, ttls: dict[tuple[dns.name.Name, int], int] | None = None
-                    ) -> dict[tuple[dns.name.Name, int], list[dns.rdata.Rdata]]:
-    """The answer section's records by (owner, type); ``ttls`` (if given) gets each RRset's TTL."""
-    parser = dns.wire.Parser(wire, 12)
-    for _ in range(struct.unpack_from("!H", wire, 4)[0]):  # skip the question section
-        parser.get_name(decompress=True)
-        parser.seek(parser.current + 4)
-    records: dict[tuple[dns.name.Name, int], list[dns.rdata.Rdata]] = {}
-    for _ in range(struct.unpack_from("!H", wire, 6)[0]):
-        owner = parser.get_name(decompress=True)
-        rtype, rclass, ttl, rdlen = parser.get_struct("!HHIH")
+def _answer_section(wire: bytes, ttls: dict[tuple[NameKey, int], int] | None = None
+                    ) -> dict[tuple[NameKey, int], list[dns.rdata.Rdata]]:
+    """The answer section's records by (owner key, type); ``ttls`` (if given) gets each RRset's
+    TTL. Owners are read as keys (no Name objects); record data is dnspython's."""
+    offset = 12
+    for _ in range((wire[4] << 8) | wire[5]):  # skip the question section
+        offset = _skip_name(wire, offset) + 4
+    records: dict[tuple[NameKey, int], list[dns.rdata.Rdata]] = {}
+    for _ in range((wire[6] << 8) | wire[7]):
+        owner, offset = _read_key(wire, offset)
+        rtype, rclass, ttl, rdlen = _RR.unpack_from(wire, offset)
+        offset += 10
+        if offset + rdlen > len(wire):
+            raise ValueError("record data past the end of the message")
         if ttls is not None:
             ttls[(owner, rtype)] = min(ttl, ttls.get((owner, rtype), ttl))
+        parser = dns.wire.Parser(wire, offset)
         with parser.restrict_to(rdlen):
             rdata = dns.rdata.from_wire_parser(rclass, rtype, parser)
+        offset += rdlen
         records.setdefault((owner, rtype), []).append(rdata)
     return records
+
+
+_RR = struct.Struct("!HHIH")
+
+
+def _skip_name(wire: bytes, offset: int) -> int:
+    """The offset after a (possibly compressed) name."""
+    while True:
+        length = wire[offset]
+        if length == 0:
+            return offset + 1
+        if length & 0xC0 == 0xC0:
+            return offset + 2
+        if length & 0xC0:
+            raise ValueError("bad label type")
+        offset += length + 1
+
+
+def _read_key(wire: bytes, offset: int) -> tuple[NameKey, int]:
+    """A (possibly compressed) name as its lower-cased labels (``chain.name_key``'s form) and the
+    offset after it. Pointers must go backwards (so they cannot loop); at most 255 octets."""
+    labels: list[bytes] = []
+    end = -1
+    size = 0
+    while True:
+        length = wire[offset]
+        if length & 0xC0 == 0xC0:
+            target = ((length & 0x3F) << 8) | wire[offset + 1]
+            if target >= offset:
+                raise ValueError("forward compression pointer")
+            if end < 0:
+                end = offset + 2
+            offset = target
+            continue
+        if length & 0xC0:
+            raise ValueError("bad label type")
+        size += length + 1
+        if size > 255:
+            raise ValueError("name too long")
+        if length == 0:
+            labels.append(b"")
+            return tuple(labels), (end if end >= 0 else offset + 1)
+        label = wire[offset + 1 : offset + 1 + length]
+        if len(label) < length:
+            raise ValueError("label past the end of the message")
+        labels.append(label.lower())
+        offset += length + 1
