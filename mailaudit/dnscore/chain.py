@@ -13,7 +13,15 @@ import dns.rdatatype
 
 MAX_CHAIN = 16  # CNAMEs followed before a chain counts as too long (resolvers stop at 8-16)
 
-Records = Mapping[tuple[dns.name.Name, int], Sequence[dns.rdata.Rdata]]
+# A name as a dictionary key: its labels in lower case. Equal exactly when the Names are (dnspython
+# compares labels ASCII-case-insensitively), but hashed in C, where Name.__hash__ loops over every
+# byte in Python; the lean transport reads answer owners straight into this form.
+NameKey = tuple[bytes, ...]
+Records = Mapping[tuple[NameKey, int], Sequence[dns.rdata.Rdata]]
+
+
+def name_key(name: dns.name.Name) -> NameKey:
+    return tuple(map(bytes.lower, name.labels))
 
 
 class ChainEnd(enum.Enum):
@@ -41,14 +49,16 @@ class Chain:
 
 
 def follow(records: Records, name: dns.name.Name, rdtype: int, limit: int = MAX_CHAIN) -> Chain:
-    """Walk from ``name`` through CNAMEs in ``records`` to the records of ``rdtype``."""
+    """Walk from ``name`` through CNAMEs in ``records`` (keyed by ``name_key`` and type) to the
+    records of ``rdtype``."""
     cnames: list[dns.name.Name] = []
     current = name
     for _ in range(limit + 1):
-        found = records.get((current, rdtype))
+        key = name_key(current)
+        found = records.get((key, rdtype))
         if found:
             return Chain(ChainEnd.FOUND, tuple(cnames), tuple(dict.fromkeys(found)))
-        alias = records.get((current, dns.rdatatype.CNAME))
+        alias = records.get((key, dns.rdatatype.CNAME))
         if not alias or rdtype == dns.rdatatype.CNAME:
             return Chain(ChainEnd.END, tuple(cnames))
         current = alias[0].target  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ import dns.rdatatype
 import dns.resolver
 
 from mailaudit.dnscore.answer import Answer, Outcome, failure
-from mailaudit.dnscore.chain import follow
+from mailaudit.dnscore.chain import follow, name_key
 from mailaudit.dnscore.nameservers import address_of, parse_nameserver
 from mailaudit.dnssec.model import Fetched, fetch_failure, fetched_from_message
 from mailaudit.errors import InputError
@@ -63,7 +63,7 @@ class LiveSource:
             return failure(name, rdtype, "YXDOMAIN")
         except dns.exception.DNSException as err:
             return failure(name, rdtype, " ".join(str(err).split()) or type(err).__name__)
-        records = {(rrset.name, int(rrset.rdtype)): list(rrset) for rrset in ans.response.answer}
+        records = {(name_key(rrset.name), int(rrset.rdtype)): list(rrset) for rrset in ans.response.answer}
         chain = follow(records, name, rdtype)
         if chain.problem is not None:  # the same walker as the lean transport: a loop is a failure
             return Answer(name, rdtype, Outcome.ERROR, cnames=chain.cnames, error=chain.problem)
