@@ -10,6 +10,7 @@ from typing import Any
 from mailaudit.catalogue import BASE_LANGUAGE, Catalogue
 from mailaudit.checks import Check, Collector
 from mailaudit.context import AuditContext, RunContext, RunState
+from mailaudit.dnscore.loop import loop_factory
 from mailaudit.dnscore.resolver import Resolver
 from mailaudit.domains import DomainInput, normalize
 from mailaudit.errors import InputError, LookupFailed
@@ -167,7 +168,7 @@ def audit_many(
     """
     auditor = _auditor(resolver, options, **kw)
     stream = auditor.audit_many(domains, concurrency)
-    loop = asyncio.new_event_loop()
+    loop = loop_factory()()
     try:
         while True:
             try:

@@ -1,0 +1,50 @@
+"""The event loop mailaudit's synchronous entry points run on: uvloop when it is installed (the
+``fast`` extra) and the standard descriptors are open, else asyncio's own.
+``MAILAUDIT_EVENT_LOOP=asyncio`` (or ``uvloop``) chooses.
+
+Both give the same results: the lean transport uses only what both loops offer (datagram
+endpoints, timers, TCP streams); the test suite runs the batch on each and compares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+
+from mailaudit.errors import InputError
+
+CHOICES = ("auto", "asyncio", "uvloop")
+
+
+def loop_factory(choice: str | None = None) -> Callable[[], asyncio.AbstractEventLoop]:
+    """What makes a new event loop: ``choice`` (default ``$MAILAUDIT_EVENT_LOOP``, else ``auto``)."""
+    wanted = (choice or os.environ.get("MAILAUDIT_EVENT_LOOP") or "auto").strip().lower()
+    if wanted not in CHOICES:
+        raise InputError(f"MAILAUDIT_EVENT_LOOP must be one of {', '.join(CHOICES)}, not {wanted!r}")
+    if wanted == "asyncio" or (wanted == "auto" and not _stdio_open()):
+        return asyncio.new_event_loop
+    try:
+        import uvloop
+    except ImportError:
+        if wanted == "uvloop":
+            raise InputError("MAILAUDIT_EVENT_LOOP=uvloop, but uvloop is not installed "
+                             "(pip install 'mailaudit[fast]')") from None
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
+
+
+def _stdio_open() -> bool:
+    """Whether descriptors 0-2 are open: libuv aborts when a socket it opened lands on one of them
+    (a closed stdout, ``mailaudit ... >&-``), so then asyncio's loop is used."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            return False
+    return True
+
+
+def loop_name(loop: asyncio.AbstractEventLoop) -> str:
+    """``uvloop`` or ``asyncio``: which loop a run used (for ``--verbose`` and the benchmarks)."""
+    return "uvloop" if type(loop).__module__.startswith("uvloop") else "asyncio"
