@@ -11,59 +11,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import dns.exception
-import dns.name
-import dns.rdatatype
 
 from mailaudit.checks.base import Check, Collector, dns_record
 from mailaudit.context import AuditContext
-from mailaudit.dkim.record import DkimRecord, KeyInfo, analyse_key, looks_like_dkim, parse_dkim
-from mailaudit.dkim.selectors import Selector, selectors
+from mailaudit.dkim.record import DkimRecord, KeyInfo, analyse_key, parse_dkim
 from mailaudit.dnscore.answer import Answer, Outcome
+from mailaudit.facts.dkim import Probe, dkim_probes
 from mailaudit.facts.posture import sends_no_mail, shows_no_mail_use
 from mailaudit.model import DnsRecord, Severity
 
 STRONG_RSA = 2048
 MIN_RSA = 1024  # RFC 8301 section 3.2: verifiers must not accept shorter keys
-
-
-@dataclass(frozen=True, slots=True)
-class Probe:
-    selector: Selector
-    name: dns.name.Name
-    answer: Answer
-    records: tuple[str, ...]  # the TXT strings that are DKIM key records (not e.g. a wildcard's SPF)
-
-    @property
-    def owner(self) -> str:
-        return self.name.to_text(omit_final_dot=True)
-
-
-def _selector_name(selector: str, base: dns.name.Name) -> dns.name.Name | None:
-    try:
-        return dns.name.from_text(selector, origin=base)
-    except (dns.exception.DNSException, UnicodeError, ValueError):
-        return None
-
-
-async def probe_all(ctx: AuditContext) -> tuple[Answer, list[Probe]]:
-    """Ask ``_domainkey.<domain>``; unless it is NXDOMAIN (RFC 8020: nothing exists below it),
-    ask every selector concurrently (the resolver follows CNAMEs)."""
-    try:
-        base = dns.name.Name((b"_domainkey", *ctx.name.labels))
-    except dns.name.NameTooLong:  # no such name can exist, so no key exists below it
-        return Answer(ctx.name, dns.rdatatype.TXT, Outcome.NXDOMAIN), []
-    parent = await ctx.query(base, "TXT")
-    if parent.outcome is Outcome.NXDOMAIN:
-        return parent, []
-    wanted = [(s, n) for s in selectors(ctx.options.dkim_selectors) if (n := _selector_name(s.name, base))]
-    answers = await asyncio.gather(*(ctx.query(n, "TXT") for _, n in wanted))
-    return parent, [
-        Probe(s, n, a, tuple(t for t in a.texts() if looks_like_dkim(t)))
-        for (s, n), a in zip(wanted, answers, strict=True)
-    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +49,7 @@ class _Key:
 
 
 async def run(ctx: AuditContext, out: Collector) -> None:
-    (parent, probes), nomail, unused = await asyncio.gather(probe_all(ctx), sends_no_mail(ctx),
+    (parent, probes), nomail, unused = await asyncio.gather(dkim_probes(ctx), sends_no_mail(ctx),
                                                             shows_no_mail_use(ctx))
     failed = [p.answer for p in probes if not p.answer.ok] + ([parent] if not parent.ok else [])
     for answer in failed:
@@ -180,7 +140,7 @@ def _flags(key: _Key) -> bool:
 
 
 def _not_found(
-    ctx: AuditContext, out: Collector, parent: Answer, probes: list[Probe], found: list[Probe], quiet: str | None
+    ctx: AuditContext, out: Collector, parent: Answer, probes: Sequence[Probe], found: list[Probe], quiet: str | None
 ) -> None:
     """``quiet``: "nomail" (the domain says it sends no mail) or "unused" (no MX and no SPF):
     then the finding is information only."""

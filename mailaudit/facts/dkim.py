@@ -1,6 +1,6 @@
-"""Shared DKIM facts: which probed selectors hold a usable key, and whether any usable RSA key is
-under 1024 bits. The questions are the DKIM check's (``_domainkey.<domain>``, then the built-in
-and ``--dkim-selector`` selectors), so the resolver's cache answers them once per run.
+"""Shared DKIM facts: the selector probes (``_domainkey.<domain>``, then every built-in and
+``--dkim-selector`` selector), which of them hold a usable key, and whether any usable RSA key is
+under 1024 bits. The DKIM check judges the probes; the bulk-sender rules read the keys.
 """
 
 from __future__ import annotations
@@ -10,14 +10,27 @@ from dataclasses import dataclass
 
 import dns.exception
 import dns.name
+import dns.rdatatype
 
 from mailaudit.context import AuditContext
 from mailaudit.dkim.record import analyse_key, looks_like_dkim, parse_dkim
-from mailaudit.dkim.selectors import selectors
-from mailaudit.dnscore.answer import Outcome
+from mailaudit.dkim.selectors import Selector, selectors
+from mailaudit.dnscore.answer import Answer, Outcome
 from mailaudit.errors import RecordSyntaxError
 
 MIN_RSA = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    selector: Selector
+    name: dns.name.Name
+    answer: Answer
+    records: tuple[str, ...]  # the TXT strings that are DKIM key records (not e.g. a wildcard's SPF)
+
+    @property
+    def owner(self) -> str:
+        return self.name.to_text(omit_final_dot=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,37 +40,54 @@ class DkimKeys:
     weak: bool = False  # a usable RSA key under 1024 bits
 
 
+async def dkim_probes(ctx: AuditContext) -> tuple[Answer, tuple[Probe, ...]]:
+    """``_domainkey.<domain>`` and the selector probes, once per domain."""
+    return await ctx.fact("dkim.probes", lambda: _probe_all(ctx))
+
+
 async def dkim_keys(ctx: AuditContext) -> DkimKeys:
-    return await ctx.fact("dkim.keys", lambda: _collect(ctx))
+    return await ctx.fact("dkim.keys", lambda: _keys(ctx))
 
 
-async def _collect(ctx: AuditContext) -> DkimKeys:
+def _selector_name(selector: str, base: dns.name.Name) -> dns.name.Name | None:
+    try:
+        return dns.name.from_text(selector, origin=base)
+    except (dns.exception.DNSException, UnicodeError, ValueError):
+        return None
+
+
+async def _probe_all(ctx: AuditContext) -> tuple[Answer, tuple[Probe, ...]]:
+    """Ask ``_domainkey.<domain>``; unless it is NXDOMAIN (RFC 8020: nothing exists below it),
+    ask every selector concurrently (the resolver follows CNAMEs)."""
     try:
         base = dns.name.Name((b"_domainkey", *ctx.name.labels))
-    except dns.name.NameTooLong:
-        return DkimKeys(True)
+    except dns.name.NameTooLong:  # no such name can exist, so no key exists below it
+        return Answer(ctx.name, dns.rdatatype.TXT, Outcome.NXDOMAIN), ()
     parent = await ctx.query(base, "TXT")
     if parent.outcome is Outcome.NXDOMAIN:
+        return parent, ()
+    wanted = [(s, n) for s in selectors(ctx.options.dkim_selectors) if (n := _selector_name(s.name, base))]
+    answers = await asyncio.gather(*(ctx.query(n, "TXT") for _, n in wanted))
+    return parent, tuple(
+        Probe(s, n, a, tuple(t for t in a.texts() if looks_like_dkim(t)))
+        for (s, n), a in zip(wanted, answers, strict=True)
+    )
+
+
+async def _keys(ctx: AuditContext) -> DkimKeys:
+    parent, probes = await dkim_probes(ctx)
+    if parent.outcome is Outcome.NXDOMAIN:
         return DkimKeys(True)
-    names: list[tuple[str, dns.name.Name]] = []
-    for selector in selectors(ctx.options.dkim_selectors):
-        try:
-            names.append((selector.name, dns.name.from_text(selector.name, origin=base)))
-        except (dns.exception.DNSException, UnicodeError, ValueError):
-            continue
-    answers = await asyncio.gather(*(ctx.query(n, "TXT") for _, n in names))
-    complete = parent.ok and all(a.ok for a in answers)
+    complete = parent.ok and all(p.answer.ok for p in probes)
     usable: list[str] = []
     weak = False
-    for (label, _), answer in zip(names, answers, strict=True):
-        for text in answer.texts():
-            if not looks_like_dkim(text):
-                continue
+    for probe in probes:
+        for text in probe.records:
             try:
                 info = analyse_key(parse_dkim(text))
             except RecordSyntaxError:
                 continue
             if info.usable:
-                usable.append(label)
+                usable.append(probe.selector.name)
                 weak = weak or (info.kind == "rsa" and 0 < info.bits < MIN_RSA)
     return DkimKeys(complete, tuple(dict.fromkeys(usable)), weak)
