@@ -157,3 +157,21 @@ def test_click_group_help():
 
     result = CliRunner().invoke(main_group, ["--help"])
     assert result.exit_code == 0 and "check" in result.output and "batch" in result.output
+
+
+def test_every_command_is_listed_for_lazy_loading():
+    """The group imports a command's module only when it runs: every command of every cli
+    module must be in COMMANDS under its own name, or it would vanish from the CLI."""
+    import importlib
+
+    import click
+
+    from mailaudit.cli import COMMANDS
+
+    found = {}
+    for module in set(COMMANDS.values()):
+        for value in vars(importlib.import_module(f"mailaudit.cli.{module}")).values():
+            if isinstance(value, click.Command) and value.callback is not None \
+                    and value.callback.__module__ == f"mailaudit.cli.{module}":
+                found[value.name] = module
+    assert found == COMMANDS
