@@ -5,9 +5,10 @@ question, a full message parse, Resolution and Answer objects); in a batch that 
 run's CPU (docs/performance.md). This transport keeps dnspython for what it is good at (names,
 rdata parsing) and does the rest directly:
 
-* a pool of long-lived UDP sockets per event loop and address family; each question goes out on a
-  random one (``secrets``) with a random 16-bit id, and an answer is accepted only from the server
-  asked (addresses compared in canonical form), with that id and the same question;
+* a pool of long-lived UDP sockets per event loop and server, connected to it; each question goes
+  out on a random one with a random 16-bit id (both from the OS's CSPRNG), and an answer is
+  accepted only from the server asked (addresses compared in canonical form), with that id and
+  the same question;
 * the query built as wire bytes (header, question, EDNS0 OPT with a 1232-byte payload);
 * no task, future or timer per question: an answer is parsed where its datagram arrives and handed
   to a callback (``send``: the resolver's fast path; ``lookup`` wraps it in a future), and one
@@ -29,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import ipaddress
+import os
 import secrets
 import socket
 import struct
@@ -137,13 +139,14 @@ class _Flight:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.pools: dict[int, asyncio.Future[list[_Endpoint]]] = {}
+        self.pools: dict[Server, asyncio.Future[list[_Endpoint]]] = {}  # connected sockets per server
         self.deadlines: collections.deque[tuple[float, _Query, int]] = collections.deque()
         self.timer: asyncio.TimerHandle | None = None
         self.tasks: set[asyncio.Task[None]] = set()  # TCP retries and sends waiting for a pool
+        self.entropy = _Entropy()
 
-    def ready(self, family: int) -> list[_Endpoint] | None:
-        pool = self.pools.get(family)
+    def ready(self, server: Server) -> list[_Endpoint] | None:
+        pool = self.pools.get(server)
         return pool.result() if pool is not None and pool.done() and pool.exception() is None else None
 
 
@@ -229,10 +232,9 @@ class Do53Source:
             query.attempt += 1
             if server in query.final:
                 continue
-            family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-            endpoints = flight.ready(family)
+            endpoints = flight.ready(server)
             if endpoints is None:
-                self._spawn(flight, self._send_when_open(query, server, family, flight))
+                self._spawn(flight, self._send_when_open(query, server, flight))
             else:
                 self._send(query, server, endpoints, flight)
             return
@@ -240,10 +242,11 @@ class Do53Source:
                                         "/".join(sorted(set(query.problems))) or "no nameserver answered"))
 
     def _send(self, query: _Query, server: Server, endpoints: list[_Endpoint], flight: _Flight) -> None:
-        endpoint = secrets.choice(endpoints)
-        qid = secrets.randbits(16)
+        entropy = flight.entropy
+        endpoint = endpoints[entropy.byte() % len(endpoints)]  # SOCKETS divides 256: no bias
+        qid = entropy.bits16()
         while qid in endpoint.waiting:
-            qid = secrets.randbits(16)
+            qid = entropy.bits16()
         query.qid, query.endpoint, query.server = qid, endpoint, server
         endpoint.waiting[qid] = query
         deadline = flight.loop.time() + self._timeout
@@ -252,7 +255,7 @@ class Do53Source:
             flight.timer = flight.loop.call_at(deadline, self._sweep, flight)
         try:
             assert endpoint.transport is not None
-            endpoint.transport.sendto(struct.pack("!H", qid) + query.tail, server)
+            endpoint.transport.sendto(struct.pack("!H", qid) + query.tail)  # a connected socket: no address
         except OSError as err:
             del endpoint.waiting[qid]
             query.qid = None
@@ -320,14 +323,14 @@ class Do53Source:
             return
         self._next(query, flight)
 
-    async def _send_when_open(self, query: _Query, server: Server, family: int, flight: _Flight) -> None:
-        pool = flight.pools.get(family)
+    async def _send_when_open(self, query: _Query, server: Server, flight: _Flight) -> None:
+        pool = flight.pools.get(server)
         if pool is None:
-            pool = flight.pools[family] = asyncio.ensure_future(_open_pool(family, self._answered))
+            pool = flight.pools[server] = asyncio.ensure_future(_open_pool(server, self._answered))
         try:
             endpoints = await asyncio.shield(pool)
         except OSError as err:
-            flight.pools.pop(family, None)  # e.g. no IPv6 here: the next question tries again
+            flight.pools.pop(server, None)  # e.g. no IPv6 here: the next question tries again
             query.problems.append(" ".join(str(err).split()) or type(err).__name__)
             self._next(query, flight)
             return
@@ -349,8 +352,8 @@ class Do53Source:
             flight.timer.cancel()
         for task in list(flight.tasks):
             task.cancel()
-        for family in flight.pools:
-            for endpoint in flight.ready(family) or ():
+        for server in flight.pools:
+            for endpoint in flight.ready(server) or ():
                 for query in list(endpoint.waiting.values()):
                     self._deliver(query, query.fail(query.name, query.rdtype, "the resolver was closed"))
                 endpoint.waiting.clear()
@@ -359,17 +362,52 @@ class Do53Source:
         await asyncio.sleep(0)  # let the transports finish closing
 
 
-async def _open_pool(family: int, on_answer: Callable[[_Query, bytes], None]) -> list[_Endpoint]:
+async def _open_pool(server: Server, on_answer: Callable[[_Query, bytes], None]) -> list[_Endpoint]:
+    """SOCKETS UDP sockets connected to ``server``: the kernel delivers only its datagrams, and a
+    send needs no route lookup of its own."""
     loop = asyncio.get_running_loop()
+    family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
     pool: list[_Endpoint] = []
     for _ in range(SOCKETS):
         sock = socket.socket(family, socket.SOCK_DGRAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        sock.setblocking(False)
-        sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
-        _, proto = await loop.create_datagram_endpoint(lambda: _Endpoint(on_answer), sock=sock)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            sock.setblocking(False)
+            sock.connect(server)
+            _, proto = await loop.create_datagram_endpoint(lambda: _Endpoint(on_answer), sock=sock)
+        except BaseException:
+            sock.close()
+            for endpoint in pool:
+                if endpoint.transport is not None:
+                    endpoint.transport.close()
+            raise
         pool.append(proto)
     return pool
+
+
+class _Entropy:
+    """Random bytes for ids and socket choices from the OS's CSPRNG, drawn 4 KiB at a time (a
+    ``secrets`` call per id was one ``getrandom`` system call each: three per question)."""
+
+    __slots__ = ("_at", "_buffer")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._at = 0
+
+    def _take(self, count: int) -> bytes:
+        if self._at + count > len(self._buffer):
+            self._buffer, self._at = os.urandom(4096), 0
+        chunk = self._buffer[self._at : self._at + count]
+        self._at += count
+        return chunk
+
+    def byte(self) -> int:
+        return self._take(1)[0]
+
+    def bits16(self) -> int:
+        high, low = self._take(2)
+        return (high << 8) | low
 
 
 async def _tcp(server: Server, tail: bytes) -> bytes:
