@@ -10,7 +10,7 @@ import sys
 import jsonschema
 import pytest
 
-from mailaudit.cli import main_group
+from mailaudit.cli import main, main_group
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "docs" / "schema" / "report.schema.json").read_text())
@@ -175,3 +175,17 @@ def test_every_command_is_listed_for_lazy_loading():
                     and value.callback.__module__ == f"mailaudit.cli.{module}":
                 found[value.name] = module
     assert found == COMMANDS
+
+
+def test_the_collector_is_tuned_only_when_the_process_is_the_command():
+    """``main()`` from sys.argv (the console script) raises the collector's thresholds and freezes
+    start-up's objects; a caller passing arguments (a test, a script) keeps its own settings."""
+    import gc
+
+    before = gc.get_threshold()
+    main(["--version"])
+    assert gc.get_threshold() == before
+    code = "import gc, sys; import mailaudit.cli as c; sys.argv = ['mailaudit', '--version']; c.main(); " \
+           "print(gc.get_threshold() == c.GC_THRESHOLDS)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip().splitlines()[-1] == "True"
