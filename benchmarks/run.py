@@ -182,7 +182,8 @@ def main_latency(args: argparse.Namespace, tmp: pathlib.Path) -> None:
     wl = workload.generate(tmp / "zones", 60, args.seed)
     zones = tuple(z for z in wl.dnsbl_args if z != "--dnsbl")
     details: list[str] = []
-    print("| domain | provider | wall ms | round trips (wall / delay) | rounds | questions |\n|---|---|---|---|---|---|")
+    print("| domain | provider | wall ms | round trips (wall / delay) | rounds | questions |\n"
+          "|---|---|---|---|---|---|")
     with knotrig.KnotRig(wl.zone_dir, delay_ms=args.delay_ms, proxy=True) as rig:
         shown: set[str] = set()
         for domain, kind in zip(wl.domains, wl.provider_of, strict=True):
