@@ -68,11 +68,18 @@ async def _collect(ctx: AuditContext) -> DnssecFacts:
 
 async def _hosts(ctx: AuditContext, checker: Validator) -> tuple[HostDnssec, ...]:
     names = await mx_names(ctx)
-    facts, tlsa = await asyncio.gather(mx_facts(ctx), asyncio.gather(*(
+    tlsa = asyncio.gather(*(
         checker.validate(tlsa_name(name), dns.rdatatype.TLSA, records=True) for _, name in names.hosts
-    )))
-    addresses = await asyncio.gather(*(_address(checker, host) for host in facts.hosts))
-    return tuple(HostDnssec(h.text, a, t) for h, a, t in zip(facts.hosts, addresses, tlsa, strict=True))
+    ))
+    addresses, verdicts = await asyncio.gather(_addresses(ctx, checker), tlsa)
+    hosts = (await mx_facts(ctx)).hosts
+    return tuple(HostDnssec(h.text, a, t) for h, a, t in zip(hosts, addresses, verdicts, strict=True))
+
+
+async def _addresses(ctx: AuditContext, checker: Validator) -> list[Verdict]:
+    """Each host's address RRset (AAAA when it has IPv6 addresses only), once they are known."""
+    facts = await mx_facts(ctx)
+    return await asyncio.gather(*(_address(checker, host) for host in facts.hosts))
 
 
 async def _address(checker: Validator, host: MxHost) -> Verdict:
