@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py                 # 240 domains, 20 ms per answer
     .venv/bin/python benchmarks/run.py --domains 500 --delay-ms 50
     .venv/bin/python benchmarks/run.py --memory        # peak RSS, 5,000 vs 50,000 domains
+    .venv/bin/python benchmarks/run.py --latency --timeline  # one domain alone: its questions by round
 
 It generates a workload (benchmarks/workload.py), serves it with Knot DNS on loopback behind
 tools/delayproxy.py (a delay per answer, question counters), then runs, one after the other on
