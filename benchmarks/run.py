@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py                 # 240 domains, 20 ms per answer
     .venv/bin/python benchmarks/run.py --domains 500 --delay-ms 50
     .venv/bin/python benchmarks/run.py --memory        # peak RSS, 5,000 vs 50,000 domains
+    .venv/bin/python benchmarks/run.py --latency --timeline  # one domain alone: its questions by round
 
 It generates a workload (benchmarks/workload.py), serves it with Knot DNS on loopback behind
 tools/delayproxy.py (a delay per answer, question counters), then runs, one after the other on
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import gc
 import json
 import os
 import pathlib
@@ -172,30 +174,57 @@ def main_memory(args: argparse.Namespace, tmp: pathlib.Path) -> None:
 
 
 def main_latency(args: argparse.Namespace, tmp: pathlib.Path) -> None:
-    """One domain at a time, cold cache, in-process: how many round trips its critical path has."""
+    """One domain at a time, cold cache, in-process: how many round trips its critical path has.
+
+    Every question goes through ``timeline.Recorder`` (a wrapper of the transport): the table's
+    "rounds" column counts rounds of delay from the questions themselves (see timeline.py);
+    with ``--timeline`` each domain's questions are printed by round, to find what waits on an
+    answer it does not need."""
     import asyncio
+
+    import timeline
 
     from mailaudit import AuditOptions, Auditor
     from mailaudit.dns import Resolver
-
-    transport = "dnspython" if args.prototype else "lean"
+    from mailaudit.dnscore.loop import loop_factory
 
     wl = workload.generate(tmp / "zones", 60, args.seed)
     zones = tuple(z for z in wl.dnsbl_args if z != "--dnsbl")
-    print("| domain | provider | wall ms | round trips (wall / delay) | questions |\n|---|---|---|---|---|")
+    details: list[str] = []
+    print("| domain | provider | wall ms | round trips (wall / delay) | rounds | questions |\n"
+          "|---|---|---|---|---|---|")
     with knotrig.KnotRig(wl.zone_dir, delay_ms=args.delay_ms, proxy=True) as rig:
         shown: set[str] = set()
         for domain, kind in zip(wl.domains, wl.provider_of, strict=True):
             if kind in shown:
                 continue
             shown.add(kind)
-            auditor = Auditor(Resolver([rig.address], transport=transport), AuditOptions(dnsbl_zones=zones))
-            rig.reset()
-            start = time.perf_counter()
-            asyncio.run(auditor.audit(domain))
-            wall = time.perf_counter() - start
+            recorder = timeline.Recorder(_live_transport(args, rig.address))
+            auditor = Auditor(Resolver(transport=recorder), AuditOptions(dnsbl_zones=zones))
+            with asyncio.Runner(loop_factory=loop_factory()) as runner:  # uvloop when installed, as the CLI
+                runner.get_loop()
+                rig.reset()
+                gc.collect()  # else the workload generator's garbage is collected during the first audit (~20 ms)
+                start = time.perf_counter()
+                runner.run(auditor.audit(domain))
+                wall = time.perf_counter() - start
             trips = 1000 * wall / args.delay_ms
-            print(f"| {domain} | {kind} | {1000 * wall:.0f} | {trips:.1f} | {rig.stats().total} |")
+            count = len(timeline.rounds(recorder.log))
+            print(f"| {domain} | {kind} | {1000 * wall:.0f} | {trips:.1f} | {count} | {rig.stats().total} |")
+            details.append(timeline.format_rounds(recorder.log, domain, args.delay_ms, (start, start + wall)))
+    if args.timeline:
+        print("\n" + "\n".join(details), end="")
+
+
+def _live_transport(args: argparse.Namespace, address: str) -> object:
+    """The transport the resolver would build for ``--nameserver address`` (lean, or dnspython's)."""
+    if args.prototype:
+        from mailaudit.dnscore.dnspython_transport import LiveSource
+
+        return LiveSource([address], 53, 3.0, 1)
+    from mailaudit.dnscore.transport import Do53Source
+
+    return Do53Source([address], 53, 3.0, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", action="store_true", help="peak RSS at 5,000 vs 50,000 domains instead")
     parser.add_argument("--latency", action="store_true",
                         help="instead: one domain per provider kind, alone, cold cache (critical path)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="with --latency: print each domain's questions grouped by round of delay")
     parser.add_argument("--memory-domains", type=int, default=50_000)
     parser.add_argument("--mailaudit-arg", action="append", default=[], metavar="ARG",
                         help="extra argument for mailaudit batch (repeatable), e.g. --mailaudit-arg=--concurrency=256")

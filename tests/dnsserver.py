@@ -11,6 +11,8 @@ files and records added in code, and can misbehave on purpose:
   ``truncate(name)`` truncates every UDP answer for a name, so clients must retry over TCP;
 * ``delay``: seconds added to every answer, without serialising answers;
 * ``fail_for(name, seconds)``: never answer the name until that many seconds have passed;
+* ``hold(name)``: answer the name (every type) only after ``release()``: a question that must
+  go out while another is unanswered (scheduling tests), without any timing;
 * ``lie()``: NXDOMAIN (without an SOA) for every name, as a filtering or captive resolver;
 * ``silence()``: never answer anything (a dead server that still holds the port);
 * ``deny_outside()``: NXDOMAIN with AA for names outside its zones (a sloppy authoritative rig);
@@ -115,6 +117,8 @@ class DNSServer:
         self.timeouts: set[tuple[dns.name.Name, int | None]] = set()
         self.servfails: set[dns.name.Name] = set()
         self.truncated: set[dns.name.Name] = set()
+        self.held: set[dns.name.Name] = set()
+        self._released: asyncio.Event | None = None  # made in the server's loop
         self.queries: collections.Counter[tuple[str, str]] = collections.Counter()
         self.host = host
         self.port = 0
@@ -144,6 +148,16 @@ class DNSServer:
     def fail_for(self, name: str, seconds: float) -> DNSServer:
         self.failing_until[_name(name)] = time.monotonic() + seconds
         return self
+
+    def hold(self, name: str) -> DNSServer:
+        self.held.add(_name(name))
+        return self
+
+    def release(self) -> None:
+        """Answer every held question now, and later ones at once."""
+        self.held.clear()
+        if self._loop is not None and self._released is not None:
+            self._loop.call_soon_threadsafe(self._released.set)
 
     def lie(self) -> DNSServer:
         self.lying = True
@@ -275,6 +289,7 @@ class DNSServer:
                 task.add_done_callback(server._tasks.discard)
 
         async def setup() -> None:
+            self._released = asyncio.Event()
             await loop.create_datagram_endpoint(UDP, sock=udp_sock)
             await asyncio.start_server(self._tcp, sock=tcp_sock)
 
@@ -298,6 +313,8 @@ class DNSServer:
         if not query.question:
             return None
         response = self.answer(query)
+        if query.question[0].name in self.held and self._released is not None:
+            await self._released.wait()
         if response is not None and self.delay:
             await asyncio.sleep(self.delay)
         return response

@@ -3,6 +3,7 @@ logo (SVG Tiny PS) and the mark certificate, each fetched like a receiver does."
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import pathlib
 import urllib.parse
@@ -37,14 +38,14 @@ async def run(ctx: AuditContext, out: Collector) -> None:
 
 
 async def _discover(ctx: AuditContext, out: Collector) -> tuple[record.BimiRecord, str] | None:
-    """The record at the domain, else at its organizational domain (as receivers look)."""
-    names = [ctx.domain]
-    org = await org_dmarc(ctx)
-    if not org.same:
-        names.append(org.org_domain)
+    """The record at the domain, else at its organizational domain (as receivers look). The
+    domain's own record is asked while the organizational domain is found, not after it."""
+    own = assess.owner(ctx.domain)
+    org, first = await asyncio.gather(org_dmarc(ctx), ctx.query(own, "TXT"))
+    names = [ctx.domain] if org.same else [ctx.domain, org.org_domain]
     for name in names:
         owner = assess.owner(name)
-        answer = await ctx.query(owner, "TXT")
+        answer = first if owner == own else await ctx.query(owner, "TXT")
         if not answer.ok:
             out.failed(answer)
             return None

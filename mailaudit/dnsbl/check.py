@@ -274,13 +274,18 @@ async def run(ctx: AuditContext, out: Collector) -> None:
 async def _early(ctx: AuditContext, lists: Iterable[Blocklist], key: str | None) -> None:
     """Ask the lists about the domain and its MX addresses without waiting for the SPF tree
     (a round of latency later): ``lookup_all`` then finds these answers in the resolver's cache,
-    so each question is still asked once. The same address filter as ``collect_targets``."""
-    found = _Targets()
-    for host in (await mx_facts(ctx)).hosts:
-        for address in host.addresses:
-            found.add(address, "MX")
-    early = [Target(ip, Kind.IP, ()) for ip in found.sources]
-    await lookup_all(ctx, [*early, Target(ctx.domain, Kind.DOMAIN, ())], lists, key)
+    so each question is still asked once. The domain needs only the health probes, not the MX
+    addresses (another round); the same address filter as ``collect_targets``."""
+    lists = tuple(lists)
+
+    async def addresses() -> None:
+        found = _Targets()
+        for host in (await mx_facts(ctx)).hosts:
+            for address in host.addresses:
+                found.add(address, "MX")
+        await lookup_all(ctx, [Target(ip, Kind.IP, ()) for ip in found.sources], lists, key)
+
+    await asyncio.gather(lookup_all(ctx, [Target(ctx.domain, Kind.DOMAIN, ())], lists, key), addresses())
 
 
 def report(out: Collector, outcome: BlocklistRun) -> None:

@@ -20,7 +20,7 @@ from mailaudit.dane.tlsa import tlsa_name
 from mailaudit.dnssec.anchors import TrustAnchors, load_anchors, root_anchors
 from mailaudit.dnssec.model import Verdict
 from mailaudit.dnssec.validator import Validator
-from mailaudit.facts.mx import MxHost, mx_facts
+from mailaudit.facts.mx import MxHost, mx_facts, mx_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +59,29 @@ async def dnssec_facts(ctx: AuditContext) -> DnssecFacts:
 
 
 async def _collect(ctx: AuditContext) -> DnssecFacts:
+    """The MX RRset and every MX host validated at once: a host's chain does not wait for the
+    MX RRset's, its TLSA RRset not for its addresses (only which address type to validate does)."""
     checker = await validator(ctx)
-    mx, facts = await asyncio.gather(checker.validate(ctx.name, dns.rdatatype.MX), mx_facts(ctx))
-    hosts = await asyncio.gather(*(_host(checker, host) for host in facts.hosts))
-    return DnssecFacts(mx, tuple(hosts))
+    mx, hosts = await asyncio.gather(checker.validate(ctx.name, dns.rdatatype.MX), _hosts(ctx, checker))
+    return DnssecFacts(mx, hosts)
 
 
-async def _host(checker: Validator, host: MxHost) -> HostDnssec:
+async def _hosts(ctx: AuditContext, checker: Validator) -> tuple[HostDnssec, ...]:
+    names = await mx_names(ctx)
+    tlsa = asyncio.gather(*(
+        checker.validate(tlsa_name(name), dns.rdatatype.TLSA, records=True) for _, name in names.hosts
+    ))
+    addresses, verdicts = await asyncio.gather(_addresses(ctx, checker), tlsa)
+    hosts = (await mx_facts(ctx)).hosts
+    return tuple(HostDnssec(h.text, a, t) for h, a, t in zip(hosts, addresses, verdicts, strict=True))
+
+
+async def _addresses(ctx: AuditContext, checker: Validator) -> list[Verdict]:
+    """Each host's address RRset (AAAA when it has IPv6 addresses only), once they are known."""
+    facts = await mx_facts(ctx)
+    return await asyncio.gather(*(_address(checker, host) for host in facts.hosts))
+
+
+async def _address(checker: Validator, host: MxHost) -> Verdict:
     rdtype = dns.rdatatype.AAAA if host.addresses and all(":" in a for a in host.addresses) else dns.rdatatype.A
-    name: dns.name.Name = host.name
-    address, tlsa = await asyncio.gather(
-        checker.validate(name, rdtype), checker.validate(tlsa_name(name), dns.rdatatype.TLSA, records=True)
-    )
-    return HostDnssec(host.text, address, tlsa)
+    return await checker.validate(host.name, rdtype)

@@ -45,23 +45,51 @@ class MxFacts:
         return tuple(seen)
 
 
+@dataclass(frozen=True, slots=True)
+class MxNames:
+    """The MX answer alone, before any host is resolved: what needs only the host names (TLSA
+    at ``_25._tcp.<host>``, "is there a null MX?") reads this, a round of latency before the
+    addresses are known."""
+
+    answer: Answer
+    pairs: tuple[tuple[int, dns.name.Name], ...] = ()  # (preference, exchange), sorted, no duplicates
+
+    @property
+    def null(self) -> bool:
+        return any(name == dns.name.root for _, name in self.pairs)
+
+    @property
+    def hosts(self) -> tuple[tuple[int, dns.name.Name], ...]:
+        """The real exchanges (not the null MX's root name), in ``pairs`` order."""
+        return tuple((pref, name) for pref, name in self.pairs if name != dns.name.root)
+
+
+async def mx_names(ctx: AuditContext) -> MxNames:
+    return await ctx.fact("mx.names", lambda: _names(ctx))
+
+
+async def _names(ctx: AuditContext) -> MxNames:
+    answer = await ctx.query(ctx.name, "MX")
+    if answer.outcome is not Outcome.ANSWER:
+        return MxNames(answer)
+    pairs = sorted(
+        {(int(rd.preference), rd.exchange) for rd in answer.rdatas},  # type: ignore[attr-defined]
+        key=lambda p: (p[0], p[1].to_text()),
+    )
+    return MxNames(answer, tuple(pairs))
+
+
 async def mx_facts(ctx: AuditContext) -> MxFacts:
     return await ctx.fact("mx", lambda: _collect(ctx))
 
 
 async def _collect(ctx: AuditContext) -> MxFacts:
-    answer = await ctx.query(ctx.name, "MX")
-    if answer.outcome is not Outcome.ANSWER:
-        return MxFacts(answer)
-    pairs = sorted(
-        {(int(rd.preference), rd.exchange) for rd in answer.rdatas},  # type: ignore[attr-defined]
-        key=lambda p: (p[0], p[1].to_text()),
-    )
-    null = any(name == dns.name.root for _, name in pairs)
-    real = [(pref, name) for pref, name in pairs if name != dns.name.root]
-    hosts = await asyncio.gather(*(_host(ctx, pref, name) for pref, name in real))
-    records = tuple(f"{pref} {name.to_text()}" for pref, name in pairs)
-    return MxFacts(answer, tuple(hosts), null, records)
+    names = await mx_names(ctx)
+    if names.answer.outcome is not Outcome.ANSWER:
+        return MxFacts(names.answer)
+    hosts = await asyncio.gather(*(_host(ctx, pref, name) for pref, name in names.hosts))
+    records = tuple(f"{pref} {name.to_text()}" for pref, name in names.pairs)
+    return MxFacts(names.answer, tuple(hosts), names.null, records)
 
 
 async def _host(ctx: AuditContext, preference: int, name: dns.name.Name) -> MxHost:

@@ -46,9 +46,8 @@ async def _tags(ctx: AuditContext, domain: dns.name.Name) -> tuple[Mapping[str, 
 
 
 async def _find(ctx: AuditContext) -> OrgDmarc:
-    own, answer = await _tags(ctx, ctx.name)
-    parents = walk_targets(ctx.name)
-    found = await asyncio.gather(*(_tags(ctx, p) for p in parents))
+    parents = walk_targets(ctx.name)  # asked whatever the domain's own record says: all at once
+    (own, answer), *found = await asyncio.gather(_tags(ctx, ctx.name), *(_tags(ctx, p) for p in parents))
     failures = tuple(a for _, a in [(own, answer), *found] if not a.ok and a.error != NOT_VERIFIABLE)
     with_record = [(p, tags) for p, (tags, _) in zip(parents, found, strict=True) if tags is not None]
     if not with_record:

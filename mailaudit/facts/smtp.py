@@ -99,8 +99,10 @@ async def _collect(ctx: AuditContext) -> SmtpFacts:
     every = [(host, address) for host in mx.hosts for address in host.addresses]
     pairs = every[:MAX_ADDRESSES]
     prober, trust = await asyncio.gather(run_prober(ctx), run_trust(ctx))
-    probes = await asyncio.gather(*(prober.tls(address, host.text) for host, address in pairs))
-    tlsa = await asyncio.gather(*(tlsa_of(ctx, host.name) for host, _ in pairs))
+    probes, tlsa = await asyncio.gather(  # the TLSA lookups need no probe: asked meanwhile
+        asyncio.gather(*(prober.tls(address, host.text) for host, address in pairs)),
+        asyncio.gather(*(tlsa_of(ctx, host.name) for host, _ in pairs)),
+    )
     now = datetime.datetime.now(datetime.UTC)
     verdicts = []
     for (host, _), probe, fact in zip(pairs, probes, tlsa, strict=True):

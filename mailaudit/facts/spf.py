@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailaudit.context import AuditContext
-from mailaudit.spf.tree import NodeInfo, SpfNode, authorised_networks, build_tree, fetch_node
+from mailaudit.spf.tree import NodeInfo, SpfNode, add_costs, authorised_networks, build_tree, fetch_record
 
 MAX_SINGLE_HOSTS = 100
 
@@ -26,11 +26,29 @@ async def spf_facts(ctx: AuditContext) -> SpfFacts:
     return await ctx.fact("spf", lambda: _collect(ctx))
 
 
+async def spf_record(ctx: AuditContext) -> NodeInfo:
+    """The domain's own SPF record, parsed, as soon as its TXT answer is in: what needs the
+    record but not the tree below it (``facts.posture``) reads this, rounds of latency before
+    ``spf_facts`` is complete. The same node ``spf_facts`` starts from (no second question)."""
+    return await _head(ctx, ctx.domain)
+
+
+async def _head(ctx: AuditContext, domain: str) -> NodeInfo:
+    """One node's record (``fetch_record``), memoised like the node itself (see ``_fetch``)."""
+    if domain == ctx.domain:
+        return await ctx.fact(("spf.record", domain), lambda: fetch_record(ctx.resolver, domain))
+    return await ctx.shared(("spf.record", domain), lambda: fetch_record(ctx.resolver, domain), keep=_complete)
+
+
 async def _fetch(ctx: AuditContext, domain: str) -> NodeInfo:
     """One node's facts, once per run: include trees shared by many domains are fetched once."""
+
+    async def make() -> NodeInfo:
+        return await add_costs(ctx.resolver, await _head(ctx, domain))
+
     if domain == ctx.domain:  # the domain's own record: needed by this audit only
-        return await ctx.fact(("spf.node", domain), lambda: fetch_node(ctx.resolver, domain))
-    return await ctx.shared(("spf.node", domain), lambda: fetch_node(ctx.resolver, domain), keep=_complete)
+        return await ctx.fact(("spf.node", domain), make)
+    return await ctx.shared(("spf.node", domain), make, keep=_complete)
 
 
 def _complete(info: NodeInfo) -> bool:
@@ -40,13 +58,17 @@ def _complete(info: NodeInfo) -> bool:
 
 
 async def _collect(ctx: AuditContext) -> SpfFacts:
-    tree = await build_tree(ctx.domain, lambda domain: _fetch(ctx, domain))
+    tree = await build_tree(ctx.domain, lambda domain: _fetch(ctx, domain), lambda domain: _head(ctx, domain))
     info = tree.info
     complete = not any(n.info.failures or n.info.problem == "failed" for n in tree.walk())
     record = info.records[0] if len(info.records) == 1 else None
+    return SpfFacts(record, complete, says_no_mail(info), _single_hosts(tree), tree)
+
+
+def says_no_mail(info: NodeInfo) -> bool:
+    """The record is exactly ``v=spf1 -all``: nothing may send."""
     parsed = info.record
-    no_mail = parsed is not None and [t.text.lower() for t in parsed.terms] == ["-all"]
-    return SpfFacts(record, complete, no_mail, _single_hosts(tree), tree)
+    return parsed is not None and [t.text.lower() for t in parsed.terms] == ["-all"]
 
 
 def _single_hosts(tree: SpfNode) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ import asyncio
 
 from mailaudit.context import AuditContext
 from mailaudit.dnscore.answer import Outcome
-from mailaudit.facts.mx import mx_facts
+from mailaudit.facts.mx import mx_names
 from mailaudit.mta_sts import record as sts_record
 
 
@@ -29,10 +29,12 @@ async def tlsa_present(ctx: AuditContext) -> bool | None:
 
 
 async def _tlsa(ctx: AuditContext) -> bool | None:
-    facts = await mx_facts(ctx)
-    if not facts.answer.ok:
+    """Needs only the MX host names: asked alongside the hosts' addresses, not after them."""
+    mx = await mx_names(ctx)
+    if not mx.answer.ok:
         return None
-    names = [f"_25._tcp.{h.text}" for h in facts.hosts if h.text]
+    texts = [name.to_text(omit_final_dot=True) for _, name in mx.hosts]
+    names = [f"_25._tcp.{text}" for text in texts if text]
     answers = await asyncio.gather(*(ctx.query(n, "TLSA") for n in names))
     if any(a.outcome is Outcome.ANSWER and a.rdatas for a in answers):
         return True

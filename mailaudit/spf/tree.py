@@ -153,6 +153,12 @@ def evaluated_terms(record: SpfRecord) -> tuple[Term, ...]:
 
 async def fetch_node(resolver: Resolver, domain: str) -> NodeInfo:
     """The SPF record at ``domain`` and the cost of its own DNS terms (no recursion)."""
+    return await add_costs(resolver, await fetch_record(resolver, domain))
+
+
+async def fetch_record(resolver: Resolver, domain: str) -> NodeInfo:
+    """The SPF record at ``domain``, parsed, without the costs of its terms (one TXT question):
+    enough to know the includes and the redirect, which ``build_tree`` follows meanwhile."""
     name = to_name(domain)
     if name is None:
         return NodeInfo(domain, problem="invalid", error=f"{domain!r} is not a valid domain name")
@@ -171,6 +177,14 @@ async def fetch_node(resolver: Resolver, domain: str) -> NodeInfo:
         record = parse_record(records[0])
     except SpfSyntaxError as err:
         return NodeInfo(domain, records, problem="syntax", error=str(err), txt=txt)
+    return NodeInfo(domain, records, record, txt=txt)
+
+
+async def add_costs(resolver: Resolver, head: NodeInfo) -> NodeInfo:
+    """``head`` (from ``fetch_record``) with the costs of its own DNS terms looked up."""
+    domain, records, record, txt = head.domain, head.records, head.record, head.txt
+    if record is None:
+        return head
     dns_terms = [t for t in evaluated_terms(record) if t.queries_dns]
     results = await asyncio.gather(*(_cost(resolver, domain, t) for t in dns_terms[:MAX_RESOLVED]))
     results += [_Result(TermCost(t.text, _kind(t), _static_target(domain, t), note=PAST_LIMIT))
@@ -266,36 +280,51 @@ class _Budget:
 Fetch = Callable[[str], Awaitable[NodeInfo]]
 
 
-async def build_tree(domain: str, fetch: Fetch) -> SpfNode:
-    """The whole tree below ``domain``; ``fetch`` gives one node's facts (memoise it)."""
-    return await _node(domain, fetch, _Budget(), "root", "", "+", ())
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    fetch: Fetch  # a node's whole facts
+    head: Fetch  # its record alone (``fetch_record``): the children are known from it
+    budget: _Budget
 
 
-async def _node(
-    domain: str, fetch: Fetch, budget: _Budget, via: str, term: str, qualifier: str, path: tuple[str, ...]
-) -> SpfNode:
+async def build_tree(domain: str, fetch: Fetch, head: Fetch | None = None) -> SpfNode:
+    """The whole tree below ``domain``; ``fetch`` gives one node's facts (memoise it).
+
+    With ``head`` (a node's record alone, ``fetch_record``, memoised with ``fetch`` built on
+    it), a node's includes and redirect are fetched while its own a/mx/exists terms are still
+    being looked up: a round of DNS latency less per level with such terms. The tree, and the
+    questions asked, are the same either way."""
+    return await _node(domain, _Walk(fetch, head or fetch, _Budget()), "root", "", "+", ())
+
+
+async def _node(domain: str, walk: _Walk, via: str, term: str, qualifier: str, path: tuple[str, ...]) -> SpfNode:
     key = domain.lower().removesuffix(".")
     depth = len(path)
     if key in path:
         return SpfNode(NodeInfo(domain), via, term, qualifier, loop=True, depth=depth)
-    budget.nodes += 1
-    if budget.nodes > MAX_NODES or depth > MAX_DEPTH:  # not even fetched: hostile trees end here
+    walk.budget.nodes += 1
+    if walk.budget.nodes > MAX_NODES or depth > MAX_DEPTH:  # not even fetched: hostile trees end here
         return SpfNode(NodeInfo(key), via, term, qualifier, truncated=True, depth=depth)
-    info = await fetch(key)
-    if info.record is None:
-        return SpfNode(info, via, term, qualifier, depth=depth)
+    head = await walk.head(key)
+    if head.record is None:
+        return SpfNode(await _info(walk, key, head), via, term, qualifier, depth=depth)
     targets = [
-        (c, t) for c, t in zip(info.costs, _dns_terms(info), strict=True)
-        if c.kind in ("include", "redirect") and c.target is not None
+        (t, target) for t in _dns_terms(head.record)
+        if _kind(t) in ("include", "redirect") and (target := _static_target(key, t)) is not None
     ]
-    children = await asyncio.gather(*(
-        _node(c.target or "", fetch, budget, c.kind, c.text, _qualifier(t), (*path, key)) for c, t in targets
-    ))
+    info, children = await asyncio.gather(_info(walk, key, head), asyncio.gather(*(
+        _node(target, walk, _kind(t), t.text, _qualifier(t), (*path, key)) for t, target in targets
+    )))
     return SpfNode(info, via, term, qualifier, tuple(children), depth=depth)
 
 
-def _dns_terms(info: NodeInfo) -> list[Term]:
-    return [t for t in info.evaluated_terms if t.queries_dns]
+async def _info(walk: _Walk, key: str, head: NodeInfo) -> NodeInfo:
+    """The node's whole facts: ``head`` itself when no separate record fetch was given."""
+    return head if walk.head is walk.fetch else await walk.fetch(key)
+
+
+def _dns_terms(record: SpfRecord) -> list[Term]:
+    return [t for t in evaluated_terms(record) if t.queries_dns]
 
 
 def _qualifier(term: Term) -> str:

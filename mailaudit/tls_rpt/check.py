@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from mailaudit.checks.base import Check, Collector
 from mailaudit.checks.emit import emit
 from mailaudit.context import AuditContext
@@ -16,7 +18,7 @@ async def run(ctx: AuditContext, out: Collector) -> None:
     if not answer.ok:
         out.failed(answer)
         return
-    sts, dane = await sts_in_use(ctx), await tlsa_present(ctx)
+    sts, dane = await asyncio.gather(sts_in_use(ctx), tlsa_present(ctx))
     result = assess(ctx.domain, answer.texts(), sts, dane)
     out.data.update(result.data)
     errors = result.errors + await _destinations(ctx, out, answer.texts())
