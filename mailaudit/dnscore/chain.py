@@ -49,15 +49,15 @@ class Chain:
 
 
 def follow(records: Records, name: dns.name.Name, rdtype: int, limit: int = MAX_CHAIN) -> Chain:
-    """Walk from ``name`` through CNAMEs in ``records`` (keyed by ``name_key`` and type) to the
-    records of ``rdtype``."""
+    """Walk from ``name`` through CNAMEs in ``records`` (keyed by ``name_key`` and type, each
+    RRset without duplicates: the transports see to that) to the records of ``rdtype``."""
     cnames: list[dns.name.Name] = []
     current = name
     for _ in range(limit + 1):
         key = name_key(current)
         found = records.get((key, rdtype))
         if found:
-            return Chain(ChainEnd.FOUND, tuple(cnames), tuple(dict.fromkeys(found)))
+            return Chain(ChainEnd.FOUND, tuple(cnames), tuple(found))
         alias = records.get((key, dns.rdatatype.CNAME))
         if not alias or rdtype == dns.rdatatype.CNAME:
             return Chain(ChainEnd.END, tuple(cnames))

@@ -32,6 +32,7 @@ from mailaudit.dnscore.answer import Answer, Outcome, failure
 from mailaudit.dnscore.chain import NameKey, name_key
 from mailaudit.dnscore.loop import loop_factory
 from mailaudit.dnscore.nameservers import parse_nameserver as parse_nameserver
+from mailaudit.dnscore.shared import Shared
 from mailaudit.dnscore.transport import Do53Source, SignedTransport, Transport, probe_refused
 from mailaudit.dnscore.zonefile import ZoneSet
 from mailaudit.dnssec.model import Fetched, fetch_failure
@@ -55,25 +56,6 @@ class _Sender(Protocol):
 
     def send(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType,
              deliver: Callable[[Answer], None]) -> None: ...
-
-
-class _Shared(asyncio.Future[Answer]):
-    """A question's future, awaited by every check that asks it: one waiter's cancellation (a
-    time limit, a stopped batch) must not cancel it for the others, so ``cancel`` refuses (the
-    cancelled waiter stops when the answer comes, within the DNS timeout)."""
-
-    def cancel(self, msg: object = None) -> bool:
-        return False
-
-    @staticmethod
-    def abandon(future: asyncio.Future[Answer], error: BaseException | None) -> None:
-        """End it without an answer (its resolving task died with the loop)."""
-        if future.done():
-            return
-        if error is None:
-            asyncio.Future.cancel(future)
-        else:
-            future.set_exception(error)
 
 
 @dataclass(slots=True)
@@ -203,7 +185,7 @@ class Resolver:
         if pending is not None:
             self.stats.joined += 1
             return pending
-        out = _Shared(loop=loop)
+        out: Shared[Answer] = Shared(loop=loop)
         self._inflight[key] = out
         qname = qname or _as_name(name)
         if self._fast(qname):
@@ -279,7 +261,8 @@ class Resolver:
             if self._inflight.get(key) is out:
                 del self._inflight[key]
             error = task.exception() if not task.cancelled() else None
-            _Shared.abandon(out, error)
+            if isinstance(out, Shared):
+                out.abandon(error)
             return
         self._settle(key, out, task.result())
 

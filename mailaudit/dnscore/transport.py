@@ -86,7 +86,7 @@ class _Query:
     def __init__(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, dnssec: bool,
                  deliver: Deliver[Any]) -> None:
         self.name, self.rdtype, self.deliver = name, rdtype, deliver
-        self.question = name.to_wire() + struct.pack("!HH", rdtype, 1)  # type: ignore[operator]
+        self.question = b"".join(bytes((len(label),)) + label for label in name.labels) + struct.pack("!HH", rdtype, 1)
         header = struct.pack("!HHHHH", 0x0110 if dnssec else 0x0100, 1, 0, 0, 1)  # RD (+CD), 1 question, 1 OPT
         self.tail = header + self.question + (OPT_DO if dnssec else OPT)
         self.match = self.question.lower()  # what the answer's question section must be (0x20-blind)
@@ -512,6 +512,7 @@ def _answer_section(wire: bytes, ttls: dict[tuple[NameKey, int], int] | None = N
     for _ in range((wire[4] << 8) | wire[5]):  # skip the question section
         offset = _skip_name(wire, offset) + 4
     records: dict[tuple[NameKey, int], list[dns.rdata.Rdata]] = {}
+    seen: set[tuple[NameKey, int, bytes]] = set()
     for _ in range((wire[6] << 8) | wire[7]):
         owner, offset = _read_key(wire, offset)
         rtype, rclass, ttl, rdlen = _RR.unpack_from(wire, offset)
@@ -520,11 +521,14 @@ def _answer_section(wire: bytes, ttls: dict[tuple[NameKey, int], int] | None = N
             raise ValueError("record data past the end of the message")
         if ttls is not None:
             ttls[(owner, rtype)] = min(ttl, ttls.get((owner, rtype), ttl))
-        parser = dns.wire.Parser(wire, offset)
-        with parser.restrict_to(rdlen):
-            rdata = dns.rdata.from_wire_parser(rclass, rtype, parser)
+        raw = wire[offset : offset + rdlen]
+        if (owner, rtype, raw) not in seen:  # a record repeated in the section counts once (an RRset is a set)
+            seen.add((owner, rtype, raw))
+            parser = dns.wire.Parser(wire, offset)
+            with parser.restrict_to(rdlen):
+                rdata = dns.rdata.from_wire_parser(rclass, rtype, parser)
+            records.setdefault((owner, rtype), []).append(rdata)
         offset += rdlen
-        records.setdefault((owner, rtype), []).append(rdata)
     return records
 
 
