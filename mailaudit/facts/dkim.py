@@ -51,6 +51,8 @@ async def dkim_keys(ctx: AuditContext) -> DkimKeys:
 
 def _selector_name(selector: str, base: dns.name.Name) -> dns.name.Name | None:
     try:
+        if selector.isascii() and "\\" not in selector and selector not in ("", "@") and not selector.endswith("."):
+            return dns.name.Name((*selector.encode().split(b"."), *base.labels))  # the usual case: no text parsing
         return dns.name.from_text(selector, origin=base)
     except (dns.exception.DNSException, UnicodeError, ValueError):
         return None
@@ -69,7 +71,7 @@ async def _probe_all(ctx: AuditContext) -> tuple[Answer, tuple[Probe, ...]]:
     wanted = [(s, n) for s in selectors(ctx.options.dkim_selectors) if (n := _selector_name(s.name, base))]
     answers = await asyncio.gather(*(ctx.query(n, "TXT") for _, n in wanted))
     return parent, tuple(
-        Probe(s, n, a, tuple(t for t in a.texts() if looks_like_dkim(t)))
+        Probe(s, n, a, tuple(t for t in a.texts() if looks_like_dkim(t)) if a.rdatas else ())
         for (s, n), a in zip(wanted, answers, strict=True)
     )
 

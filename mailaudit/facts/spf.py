@@ -20,6 +20,7 @@ class SpfFacts:
     sends_no_mail: bool = False  # the record is exactly "v=spf1 -all" (nothing authorised)
     single_hosts: tuple[str, ...] = ()  # single addresses (ip4 /32, ip6 /128, a/mx hosts) it authorises
     tree: SpfNode | None = None  # the include/redirect tree (None only when the walk did not start)
+    networks: tuple[list[str], list[str]] = ([], [])  # what the tree passes, merged: (IPv4, IPv6)
 
 
 async def spf_facts(ctx: AuditContext) -> SpfFacts:
@@ -62,7 +63,8 @@ async def _collect(ctx: AuditContext) -> SpfFacts:
     info = tree.info
     complete = not any(n.info.failures or n.info.problem == "failed" for n in tree.walk())
     record = info.records[0] if len(info.records) == 1 else None
-    return SpfFacts(record, complete, says_no_mail(info), _single_hosts(tree), tree)
+    networks = authorised_networks(tree)
+    return SpfFacts(record, complete, says_no_mail(info), _single_hosts(networks), tree, networks)
 
 
 def says_no_mail(info: NodeInfo) -> bool:
@@ -71,8 +73,8 @@ def says_no_mail(info: NodeInfo) -> bool:
     return parsed is not None and [t.text.lower() for t in parsed.terms] == ["-all"]
 
 
-def _single_hosts(tree: SpfNode) -> tuple[str, ...]:
-    v4, v6 = authorised_networks(tree)
+def _single_hosts(networks: tuple[list[str], list[str]]) -> tuple[str, ...]:
+    v4, v6 = networks
     hosts = [n.removesuffix("/32") for n in v4 if n.endswith("/32")]
     hosts += [n.removesuffix("/128") for n in v6 if n.endswith("/128")]
     return tuple(hosts[:MAX_SINGLE_HOSTS])

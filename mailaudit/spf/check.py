@@ -34,7 +34,7 @@ from mailaudit.spf.record import (
     with_term,
     without_term,
 )
-from mailaudit.spf.tree import NodeInfo, SpfNode, authorised_networks
+from mailaudit.spf.tree import NodeInfo, SpfNode
 
 MAX_RECORD_BYTES = 450
 
@@ -59,7 +59,7 @@ async def run(ctx: AuditContext, out: Collector) -> None:
     elif info.problem == "syntax":
         out.add("spf.syntax", evidence=info.records, error=info.error)
     elif info.record is not None:
-        await _analyse(ctx, out, tree, info.record)
+        await _analyse(ctx, out, tree, info.record, facts.networks)
     await _sending_ips(ctx, out, tree)
 
 
@@ -130,8 +130,9 @@ async def _dmarc_enforced(ctx: AuditContext) -> bool:
     return (await dmarc_facts(ctx)).enforced is True
 
 
-async def _analyse(ctx: AuditContext, out: Collector, tree: SpfNode, record: SpfRecord) -> None:
-    v4, v6 = authorised_networks(tree)
+async def _analyse(ctx: AuditContext, out: Collector, tree: SpfNode, record: SpfRecord,
+                   networks: tuple[list[str], list[str]]) -> None:
+    v4, v6 = networks
     out.data.update({
         "record": record.text, "lookups": tree.total_lookups, "voids": tree.total_voids,
         "tree": tree.to_data(), "networks": {"ipv4": v4, "ipv6": v6},
