@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from importlib import metadata
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mailaudit.history import HistoryDB, StoredReport, open_db
-from mailaudit.history.convert import run_meta, stored_report
 from mailaudit.model import DomainReport
 from mailaudit.render.grade import grade
+
+if TYPE_CHECKING:  # the history package (sqlite, its schema and migrations) is imported with --db only
+    from mailaudit.history import HistoryDB, StoredReport
 
 
 def tool_version() -> str:
@@ -36,6 +37,8 @@ class RunRecorder:
     def start(self) -> None:
         path = self.params.get("db")
         if path:
+            from mailaudit.history import open_db
+
             self.db = open_db(path)
             self.started = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -49,9 +52,13 @@ class RunRecorder:
 
     def add(self, report: DomainReport) -> None:
         if self.db is not None:
+            from mailaudit.history.convert import stored_report
+
             mark = grade(report)
             self.reports.append(stored_report(report, mark.letter, mark.score))
 
     def commit(self) -> None:
         if self.db is not None:
+            from mailaudit.history.convert import run_meta
+
             self.db.record_run(run_meta(self.params, self.command, tool_version(), self.started), self.reports)
