@@ -156,3 +156,18 @@ def test_text_keys_equal_the_keys_of_names(text):
     key = _text_key(text)
     if key is not None:
         assert key == name_key(dns.name.from_text(text))
+
+
+def test_a_bad_name_raises_when_awaited_not_when_asked():
+    """``Resolver.ask`` (what ``ctx.query`` returns) fails on await, like ``query``: a caller that
+    gathers it with coroutines must not leave those unawaited."""
+    r = Resolver(offline=True)
+
+    async def ask() -> None:
+        future = r.ask("x" * 64 + ".test", "A")  # a label over 63 octets
+        with pytest.raises(InputError):
+            await future
+        with pytest.raises(InputError):
+            await r.query("x" * 64 + ".test", "A")
+
+    r.run_sync(ask)

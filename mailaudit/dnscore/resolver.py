@@ -167,13 +167,20 @@ class Resolver:
     def ask(self, name: str | dns.name.Name, rdtype: str | int) -> asyncio.Future[Answer]:
         """``query`` as a future (inside a running loop): what the checks gather, without a task
         per question. The future is shared by everyone asking the same question and is not
-        cancelled by one of them (a cancelled waiter stops waiting when the answer comes)."""
-        qtype = _TYPES.get(rdtype) if isinstance(rdtype, str) else None
-        qtype = qtype or dns.rdatatype.RdataType.make(rdtype)
-        labels = _text_key(name) if isinstance(name, str) else None
-        qname = None if labels is not None else _as_name(name)
-        key = (labels, int(qtype)) if labels is not None else _key(qname, int(qtype))  # type: ignore[arg-type]
+        cancelled by one of them (a cancelled waiter stops waiting when the answer comes). A bad
+        name or type raises when the future is awaited, as ``query`` does, never in this call (a
+        caller gathering it with coroutines would leave them unawaited)."""
         loop = asyncio.get_running_loop()
+        try:
+            qtype = _TYPES.get(rdtype) if isinstance(rdtype, str) else None
+            qtype = qtype or dns.rdatatype.RdataType.make(rdtype)
+            labels = _text_key(name) if isinstance(name, str) else None
+            qname = None if labels is not None else _as_name(name)
+        except (InputError, dns.exception.DNSException, ValueError) as err:
+            refused: asyncio.Future[Answer] = loop.create_future()
+            refused.set_exception(err)
+            return refused
+        key = (labels, int(qtype)) if labels is not None else _key(qname, int(qtype))  # type: ignore[arg-type]
         cached = self._cache.get(key)
         if cached is not None and not self._expired(key):
             self._cache.move_to_end(key)
