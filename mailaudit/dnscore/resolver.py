@@ -122,6 +122,7 @@ class Resolver:
         offline: bool = False,
         max_in_flight: int = 256,
         cache_size: int = 50_000,
+        signed_cache_size: int = 10_000,
         transport: str | Transport = "lean",
         self_check: bool = True,
         must_exist: Sequence[str] = (),
@@ -142,6 +143,9 @@ class Resolver:
         self.stats = ResolverStats()
         self._cache: collections.OrderedDict[QuestionKey, Answer] = collections.OrderedDict()
         self._cache_size = cache_size
+        # whole signed responses are large (RRSIGs, NSEC proofs) and, past the zones near the root,
+        # asked for one domain only: a smaller LRU keeps a long run's memory flat
+        self._signed_size = signed_cache_size
         self._inflight: dict[QuestionKey, asyncio.Future[Answer]] = {}
         self._signed: collections.OrderedDict[QuestionKey, Fetched] = collections.OrderedDict()
         self._signed_inflight: dict[QuestionKey, asyncio.Future[Fetched]] = {}
@@ -325,7 +329,7 @@ class Resolver:
         self._signed[key] = fetched
         if fetched.error is not None:
             self._signed_expires[key] = time.monotonic() + self._failure_ttl
-        if len(self._signed) > self._cache_size:
+        if len(self._signed) > self._signed_size:
             old, _ = self._signed.popitem(last=False)
             self._signed_expires.pop(old, None)
 

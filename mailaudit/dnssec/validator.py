@@ -17,6 +17,7 @@ name validated with the same instance (one instance per run; it holds no global 
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -73,12 +74,16 @@ class ZoneState:
 class Validator:
     """Validates RRsets from ``anchors`` (default: the built-in root anchors).
 
-    ``clock`` gives the time signatures are judged at (tests pass a fixed one)."""
+    ``clock`` gives the time signatures are judged at (tests pass a fixed one). The states of the
+    zones walked are memoised in an LRU of ``zone_limit`` entries, so a run over any number of
+    domains keeps bounded memory (the zones near the root, used by every walk, stay recent)."""
 
     fetch: Fetch
     anchors: TrustAnchors = field(default_factory=root_anchors)
     clock: Callable[[], float] = time.time
-    _zones: dict[dns.name.Name, asyncio.Future[ZoneState]] = field(default_factory=dict, init=False, repr=False)
+    zone_limit: int = 10_000
+    _zones: collections.OrderedDict[dns.name.Name, asyncio.Future[ZoneState]] = field(
+        default_factory=collections.OrderedDict, init=False, repr=False)
 
     # -- public --------------------------------------------------------------------------
 
@@ -99,6 +104,10 @@ class Validator:
         future = self._zones.get(name)
         if future is None:
             future = self._zones[name] = asyncio.ensure_future(self._zone_of(name))
+            if len(self._zones) > self.zone_limit:
+                self._zones.popitem(last=False)  # a walk still waiting on it holds it itself
+        else:
+            self._zones.move_to_end(name)
         return await asyncio.shield(future)
 
     async def _zone_of(self, name: dns.name.Name) -> ZoneState:
