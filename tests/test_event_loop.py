@@ -77,3 +77,14 @@ def test_a_batch_is_the_same_on_both_loops(dns_server, tmp_path):
     assert len(outputs["asyncio"]) == len(names) > 5
     assert outputs["asyncio"] == outputs["uvloop"]
     assert all(json.loads(line)["domain"] for line in outputs["uvloop"])
+
+
+def test_a_chunk_tunes_the_collector_and_restores_it():
+    import gc
+
+    from mailaudit.dnscore.loop import GC_THRESHOLDS, tuned_collector
+
+    before = gc.get_threshold()
+    with tuned_collector():
+        assert gc.get_threshold() == GC_THRESHOLDS
+    assert gc.get_threshold() == before

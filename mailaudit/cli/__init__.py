@@ -13,6 +13,7 @@ import sys
 import click
 
 from mailaudit.cli.common import CONTEXT_SETTINGS
+from mailaudit.dnscore.loop import GC_THRESHOLDS
 from mailaudit.errors import MailauditError
 from mailaudit.text import escape_text
 from mailaudit.verdict import ExitCode
@@ -47,12 +48,6 @@ class _LazyGroup(click.Group):
 @click.version_option(package_name="mailaudit")
 def main_group() -> None:
     """Audit domains' e-mail setup (MX, SPF, DKIM, DMARC, blocklists) and say how to fix it."""
-
-
-# The cyclic garbage collector, tuned for a command-line run: most objects of a batch are freed by
-# reference counting, yet with the default thresholds the collector ran ~600 times over 240
-# domains, scanning the resolver's cache and every module's objects each time (20 % of the CPU).
-GC_THRESHOLDS = (100_000, 50, 100)
 
 
 def main(argv: list[str] | None = None) -> int:

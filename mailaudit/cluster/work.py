@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailaudit.catalogue import Catalogue
+from mailaudit.dnscore.loop import tuned_collector
 from mailaudit.dnscore.resolver import Resolver
 from mailaudit.dnscore.zonefile import ZoneSet
 from mailaudit.domains import DomainInput
@@ -40,4 +41,5 @@ def audit_chunk(job: ChunkJob, domains: Sequence[DomainInput]) -> list[DomainRep
     async def collect() -> list[DomainReport]:
         return [report async for report in auditor.audit_many(domains, job.concurrency)]
 
-    return resolver.run_sync(collect)
+    with tuned_collector():  # a chunk is a batch: the collector tuned as the CLI tunes it
+        return resolver.run_sync(collect)
