@@ -101,6 +101,9 @@ async def _memoised(
             memo.popitem(last=False)
     elif isinstance(memo, collections.OrderedDict):
         memo.move_to_end(key)
+    if future.done() and keep is None:  # read again after it was made: no shield, no waiting
+        done: T = future.result()
+        return done
     result: T = await asyncio.shield(future)
     if keep is not None and memo.get(key) is future and not keep(result):
         del memo[key]  # e.g. a failure: the next domain asks again (the resolver bounds how often)
