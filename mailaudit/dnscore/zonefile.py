@@ -23,6 +23,7 @@ import dns.zone
 import dns.zonefile
 
 from mailaudit.dnscore.answer import Answer, Outcome
+from mailaudit.dnscore.chain import NameKey, name_key
 from mailaudit.errors import InputError
 from mailaudit.text import escape_text
 from mailaudit.userfiles import read_user_bytes
@@ -60,6 +61,11 @@ class ZoneSet:
 
     def __init__(self, zones: Iterable[dns.zone.Zone] = ()) -> None:
         self._zones = sorted((_Zone(z) for z in zones), key=lambda z: -len(z.origin))
+        # by origin key: the zone of a name is found from its own suffixes, deepest first, in
+        # O(labels) (a scan of every zone made --zone with a thousand files slow)
+        self._by_origin: dict[NameKey, _Zone] = {}
+        for zone in self._zones:
+            self._by_origin.setdefault(name_key(zone.origin), zone)
 
     @classmethod
     def from_paths(cls, paths: Iterable[str | pathlib.Path]) -> ZoneSet:
@@ -86,7 +92,12 @@ class ZoneSet:
         return self._zone_for(name) is not None
 
     def _zone_for(self, name: dns.name.Name) -> _Zone | None:
-        return next((z for z in self._zones if name.is_subdomain(z.origin)), None)
+        key = name_key(name)
+        for start in range(len(key)):
+            zone = self._by_origin.get(key[start:])
+            if zone is not None:
+                return zone
+        return None
 
     def lookup(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> ZoneLookup | None:
         """None when no loaded zone covers ``name``."""
