@@ -171,3 +171,20 @@ def test_a_bad_name_raises_when_awaited_not_when_asked():
             await r.query("x" * 64 + ".test", "A")
 
     r.run_sync(ask)
+
+
+def test_closing_while_sockets_open_never_leaves_a_question_hanging(server):
+    """A question waiting for its sockets (the first of a loop) or on TCP, whose task ``aclose``
+    cancels, is told it failed; one asked after ``aclose`` fails at once (no new sockets). A
+    batch stopped with Ctrl-C waits for such questions: they must all end."""
+    r = Resolver([server.address], timeout=5.0, retries=0, self_check=False)
+
+    async def close_at_once() -> tuple[Answer, Answer]:
+        first = r.ask("a.res.test", "A")  # no sockets yet: they open in a task
+        await r.aclose()
+        later = r.ask("alias.res.test", "A")
+        return await asyncio.wait_for(first, 1.0), await asyncio.wait_for(later, 1.0)
+
+    first, later = r.run_sync(close_at_once)
+    assert first.error == later.error == "the resolver was closed"
+    assert r.query_sync("a.res.test", "A").addresses() == ["94.130.12.1"]  # a new loop: a new pool

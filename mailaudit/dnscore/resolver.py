@@ -33,7 +33,7 @@ from mailaudit.dnscore.chain import NameKey, name_key
 from mailaudit.dnscore.loop import loop_factory
 from mailaudit.dnscore.nameservers import parse_nameserver as parse_nameserver
 from mailaudit.dnscore.shared import Shared
-from mailaudit.dnscore.transport import Do53Source, SignedTransport, Transport, probe_refused
+from mailaudit.dnscore.transport import CLOSED, Do53Source, SignedTransport, Transport, probe_refused
 from mailaudit.dnscore.zonefile import ZoneSet
 from mailaudit.dnssec.model import Fetched, fetch_failure
 from mailaudit.errors import InputError
@@ -417,6 +417,8 @@ class Resolver:
         return self._gate
 
     def _remember(self, key: QuestionKey, answer: Answer) -> None:
+        if answer.error == CLOSED:  # the run ended, DNS said nothing: the next run asks again
+            return
         self._cache[key] = answer
         if answer.outcome is Outcome.ERROR and answer.error != NOT_VERIFIABLE:
             self._expires[key] = time.monotonic() + self._failure_ttl

@@ -56,6 +56,7 @@ OPT = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, 0)  # root owner, OPT, payload
 OPT_DO = b"\x00" + struct.pack("!HHIH", 41, 1232, 0x8000, 0)  # the same with the DO bit (RFC 3225)
 RETRY_RCODES = frozenset({dns.rcode.SERVFAIL, dns.rcode.REFUSED, dns.rcode.FORMERR, dns.rcode.NOTIMP})
 Server = tuple[str, int]
+CLOSED = "the resolver was closed"  # a question's failure when aclose() ends it: not a DNS outcome, never cached
 T = TypeVar("T")
 
 
@@ -144,6 +145,7 @@ class _Flight:
         self.timer: asyncio.TimerHandle | None = None
         self.tasks: set[asyncio.Task[None]] = set()  # TCP retries and sends waiting for a pool
         self.entropy = _Entropy()
+        self.closed = False
 
     def ready(self, server: Server) -> list[_Endpoint] | None:
         pool = self.pools.get(server)
@@ -188,6 +190,7 @@ class Do53Source:
         self._timeout = timeout
         self._tries = (retries + 1) * len(self._servers)
         self._flight: _Flight | None = None
+        self._closed_loop: asyncio.AbstractEventLoop | None = None  # aclose() ran in this loop
 
     @property
     def servers(self) -> tuple[Server, ...]:
@@ -221,12 +224,16 @@ class Do53Source:
     def _flight_of(self, loop: asyncio.AbstractEventLoop) -> _Flight:
         if self._flight is None or self._flight.loop is not loop:
             self._flight = _Flight(loop)  # a new loop (the sync facade): the old one's sockets died with it
+            self._flight.closed = self._closed_loop is loop
         return self._flight
 
     # -- one question's life: send, answer or timeout, next server ---------------------------------
 
     def _next(self, query: _Query, flight: _Flight) -> None:
         """Send the question to the next server that may still answer, or deliver why none did."""
+        if flight.closed:  # asked after aclose() in this loop (a task still finishing): no new sockets
+            flight.loop.call_soon(self._deliver, query, query.fail(query.name, query.rdtype, CLOSED))
+            return
         while query.attempt < self._tries and not query.done:
             server = self._servers[query.attempt % len(self._servers)]
             query.attempt += 1
@@ -234,7 +241,7 @@ class Do53Source:
                 continue
             endpoints = flight.ready(server)
             if endpoints is None:
-                self._spawn(flight, self._send_when_open(query, server, flight))
+                self._spawn(flight, self._send_when_open(query, server, flight), query)
             else:
                 self._send(query, server, endpoints, flight)
             return
@@ -288,7 +295,7 @@ class Do53Source:
         if query.done or flight is None:
             return
         if wire[2] & 0x02:  # truncated: ask again over TCP
-            self._spawn(flight, self._over_tcp(query, flight))
+            self._spawn(flight, self._over_tcp(query, flight), query)
             return
         self._settle(query, wire, flight)
 
@@ -336,18 +343,27 @@ class Do53Source:
             return
         self._send(query, server, endpoints, flight)
 
-    def _spawn(self, flight: _Flight, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, flight: _Flight, work: Coroutine[Any, Any, None], query: _Query) -> None:
+        """Run ``work`` (a TCP retry, a send waiting for its sockets) for ``query``; if the task is
+        cancelled (the loop is ending, ``aclose``), the question is told so: it never hangs."""
         task = flight.loop.create_task(work)
+
+        def cancelled(done: asyncio.Task[None]) -> None:
+            if done.cancelled():
+                self._deliver(query, query.fail(query.name, query.rdtype, CLOSED))
+
+        task.add_done_callback(cancelled)
         flight.tasks.add(task)
         task.add_done_callback(flight.tasks.discard)
 
     async def aclose(self) -> None:
         """Close the sockets opened in the running loop and tell every question still in flight
         that it failed (pools of other loops died with them)."""
+        self._closed_loop = asyncio.get_running_loop()
         flight = self._flight
-        if flight is None or flight.loop is not asyncio.get_running_loop():
+        if flight is None or flight.loop is not self._closed_loop:
             return
-        self._flight = None
+        flight.closed = True
         if flight.timer is not None:
             flight.timer.cancel()
         for task in list(flight.tasks):
@@ -355,7 +371,7 @@ class Do53Source:
         for server in flight.pools:
             for endpoint in flight.ready(server) or ():
                 for query in list(endpoint.waiting.values()):
-                    self._deliver(query, query.fail(query.name, query.rdtype, "the resolver was closed"))
+                    self._deliver(query, query.fail(query.name, query.rdtype, CLOSED))
                 endpoint.waiting.clear()
                 if endpoint.transport is not None:
                     endpoint.transport.close()
