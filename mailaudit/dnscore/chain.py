@@ -24,6 +24,21 @@ def name_key(name: dns.name.Name) -> NameKey:
     return tuple(map(bytes.lower, name.labels))
 
 
+def plain_labels(text: str) -> list[bytes] | None:
+    """The labels (case kept, no root label) ``dns.name.from_text`` makes of a name written as
+    plain ASCII (no escapes, not ``@``, a trailing dot allowed), every label 1-63 octets and at
+    most 255 in all; None for anything else, which dnspython must parse."""
+    if not text.isascii() or "\\" in text or text == "@":
+        return None
+    body = text[:-1] if text.endswith(".") else text
+    if not body or len(body) > 253:
+        return None
+    labels = body.encode().split(b".")
+    if any(not label or len(label) > 63 for label in labels):
+        return None
+    return labels
+
+
 class ChainEnd(enum.Enum):
     FOUND = "found"  # records of the asked type at the end of the chain
     END = "end"  # the chain ends without them (NODATA or NXDOMAIN, the rcode says which)

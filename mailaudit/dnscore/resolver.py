@@ -29,7 +29,7 @@ import dns.rcode
 import dns.rdatatype
 
 from mailaudit.dnscore.answer import Answer, Outcome, failure
-from mailaudit.dnscore.chain import NameKey, name_key
+from mailaudit.dnscore.chain import NameKey, name_key, plain_labels
 from mailaudit.dnscore.loop import loop_factory
 from mailaudit.dnscore.nameservers import parse_nameserver as parse_nameserver
 from mailaudit.dnscore.shared import Shared
@@ -238,26 +238,29 @@ class Resolver:
         while self._queued and self._flying < self._max_in_flight:
             queued_name, queued_type, queued_key, queued_out, queued_again = self._queued.popleft()
             self._launch(queued_name, queued_type, queued_key, queued_out, again=queued_again)
-        if again and answer.outcome is Outcome.ERROR and _rcode_failure(answer) and self._backoff > 0:
-            # a brief SERVFAIL or REFUSED: once more, a little later
+        if again and self._retry_later(answer):
             asyncio.get_running_loop().call_later(self._backoff, functools.partial(
                 self._launch, name, rdtype, key, out, again=False))
             return
         if self._trust is None and self._trust_future is not None and not self._trust_future.done():
-            self._trust_future.add_done_callback(lambda _: self._conclude(key, out, answer))
+            self._trust_future.add_done_callback(lambda _: self._settle(key, out, self._judged(answer)))
             return
-        self._conclude(key, out, answer)
+        self._settle(key, out, self._judged(answer))
 
-    def _conclude(self, key: QuestionKey | None, out: asyncio.Future[Answer], answer: Answer) -> None:
-        """The self-check's verdict applied to a live answer; then cached and handed out."""
+    def _retry_later(self, answer: Answer) -> bool:
+        """A brief SERVFAIL or REFUSED from every server: asked once more after the backoff."""
+        return answer.outcome is Outcome.ERROR and _rcode_failure(answer) and self._backoff > 0
+
+    def _judged(self, answer: Answer) -> Answer:
+        """A live answer with the self-check's verdict applied (failures counted)."""
         trust = self._trust or Trust(TrustStatus.INCONCLUSIVE)
         if answer.outcome is Outcome.ERROR:
             self.stats.failures += 1
             if trust.status is TrustStatus.UNREACHABLE:
-                answer = failure(answer.name, answer.rdtype, trust.reason)
+                return failure(answer.name, answer.rdtype, trust.reason)
         elif trust.status is TrustStatus.LYING and answer.absent:
-            answer = failure(answer.name, answer.rdtype, trust.reason)
-        self._settle(key, out, answer)
+            return failure(answer.name, answer.rdtype, trust.reason)
+        return answer
 
     def _settle(self, key: QuestionKey | None, out: asyncio.Future[Answer], answer: Answer) -> None:
         if key is not None:
@@ -267,13 +270,11 @@ class Resolver:
         if not out.done():
             out.set_result(answer)
 
-    def _from_task(self, key: QuestionKey, out: asyncio.Future[Answer], task: asyncio.Task[Answer]) -> None:
+    def _from_task(self, key: QuestionKey, out: Shared[Answer], task: asyncio.Task[Answer]) -> None:
         if task.cancelled() or task.exception() is not None:  # the loop is ending: let joiners retry, not hang
             if self._inflight.get(key) is out:
                 del self._inflight[key]
-            error = task.exception() if not task.cancelled() else None
-            if isinstance(out, Shared):
-                out.abandon(error)
+            out.abandon(None if task.cancelled() else task.exception())
             return
         self._settle(key, out, task.result())
 
@@ -361,14 +362,10 @@ class Resolver:
             self._launch(name, rdtype, None, out, again=True)
             return await out
         answer = await self._ask_live(name, rdtype)
-        if answer.outcome is Outcome.ERROR and _rcode_failure(answer) and self._backoff > 0:
-            await asyncio.sleep(self._backoff)  # a brief SERVFAIL or REFUSED: once more, a little later
+        if self._retry_later(answer):
+            await asyncio.sleep(self._backoff)
             answer = await self._ask_live(name, rdtype)
-        if answer.outcome is Outcome.ERROR:
-            self.stats.failures += 1
-        elif trust.status is TrustStatus.LYING and answer.absent:
-            return failure(name, rdtype, trust.reason)
-        return answer
+        return self._judged(answer)
 
     async def _ask_live(self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType) -> Answer:
         assert self._live is not None
@@ -485,17 +482,10 @@ def _key(name: dns.name.Name, rdtype: int) -> QuestionKey:
 def _text_key(text: str) -> NameKey | None:
     """``name_key(dns.name.from_text(text))`` for the plain case (ASCII, no escapes, every label
     1-63 octets, at most 255 in all), without making a Name; None for anything else."""
-    if not text.isascii() or "\\" in text or text == "@":
+    if not text.isascii():  # before lowering: str.lower() maps some non-ASCII letters to ASCII
         return None
-    body = text[:-1] if text.endswith(".") else text
-    if not body or len(body) > 253:
-        return None
-    labels = body.lower().encode().split(b".")
-    for label in labels:
-        if not label or len(label) > 63:
-            return None
-    labels.append(b"")
-    return tuple(labels)
+    labels = plain_labels(text.lower())
+    return None if labels is None else (*labels, b"")
 
 
 def _as_name(name: str | dns.name.Name) -> dns.name.Name:

@@ -320,7 +320,7 @@ class Do53Source:
 
     async def _over_tcp(self, query: _Query, flight: _Flight) -> None:
         try:
-            wire = await asyncio.wait_for(_tcp(query.server, query.tail), self._timeout)
+            wire = await asyncio.wait_for(_tcp(query.server, query.tail, query.match), self._timeout)
         except TimeoutError:
             query.problems.append("timeout")
         except (OSError, asyncio.IncompleteReadError) as err:
@@ -426,7 +426,8 @@ class _Entropy:
         return (high << 8) | low
 
 
-async def _tcp(server: Server, tail: bytes) -> bytes:
+async def _tcp(server: Server, tail: bytes, match: bytes) -> bytes:
+    """The TCP answer to the query ``tail``; ``match``: its question section in lower case."""
     reader, writer = await asyncio.open_connection(*server)
     try:
         qid = secrets.randbits(16)
@@ -434,18 +435,12 @@ async def _tcp(server: Server, tail: bytes) -> bytes:
         writer.write(struct.pack("!H", len(wire)) + wire)
         size = struct.unpack("!H", await reader.readexactly(2))[0]
         answer = await reader.readexactly(size)
-        question = _question_of(tail)
         if (len(answer) < 12 or struct.unpack_from("!H", answer)[0] != qid or not answer[2] & 0x80
-                or answer[12 : 12 + len(question)].lower() != question.lower()):
+                or answer[12 : 12 + len(match)].lower() != match):
             raise OSError("TCP answer does not match the question")
         return answer
     finally:
         writer.close()
-
-
-def _question_of(tail: bytes) -> bytes:
-    """The question section of a query built by ``lookup`` (header tail: flags and 4 counts)."""
-    return tail[10 : len(tail) - len(OPT)]
 
 
 def canonical(address: str) -> str:

@@ -16,6 +16,7 @@ from mailaudit.context import AuditContext
 from mailaudit.dkim.record import analyse_key, looks_like_dkim, parse_dkim
 from mailaudit.dkim.selectors import Selector, selectors
 from mailaudit.dnscore.answer import Answer, Outcome
+from mailaudit.dnscore.chain import plain_labels
 from mailaudit.errors import RecordSyntaxError
 
 MIN_RSA = 1024
@@ -51,8 +52,9 @@ async def dkim_keys(ctx: AuditContext) -> DkimKeys:
 
 def _selector_name(selector: str, base: dns.name.Name) -> dns.name.Name | None:
     try:
-        if selector.isascii() and "\\" not in selector and selector not in ("", "@") and not selector.endswith("."):
-            return dns.name.Name((*selector.encode().split(b"."), *base.labels))  # the usual case: no text parsing
+        labels = None if selector.endswith(".") else plain_labels(selector)  # a trailing dot: not under base
+        if labels is not None:
+            return dns.name.Name((*labels, *base.labels))  # the usual case: no text parsing
         return dns.name.from_text(selector, origin=base)
     except (dns.exception.DNSException, UnicodeError, ValueError):
         return None

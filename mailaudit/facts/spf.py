@@ -3,6 +3,7 @@ Include trees of providers shared by many domains are fetched once per run."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from mailaudit.context import AuditContext
@@ -36,9 +37,7 @@ async def spf_record(ctx: AuditContext) -> NodeInfo:
 
 async def _head(ctx: AuditContext, domain: str) -> NodeInfo:
     """One node's record (``fetch_record``), memoised like the node itself (see ``_fetch``)."""
-    if domain == ctx.domain:
-        return await ctx.fact(("spf.record", domain), lambda: fetch_record(ctx.resolver, domain))
-    return await ctx.shared(("spf.record", domain), lambda: fetch_record(ctx.resolver, domain), keep=_complete)
+    return await _memo(ctx, "spf.record", domain, lambda: fetch_record(ctx.resolver, domain))
 
 
 async def _fetch(ctx: AuditContext, domain: str) -> NodeInfo:
@@ -47,9 +46,15 @@ async def _fetch(ctx: AuditContext, domain: str) -> NodeInfo:
     async def make() -> NodeInfo:
         return await add_costs(ctx.resolver, await _head(ctx, domain))
 
-    if domain == ctx.domain:  # the domain's own record: needed by this audit only
-        return await ctx.fact(("spf.node", domain), make)
-    return await ctx.shared(("spf.node", domain), make, keep=_complete)
+    return await _memo(ctx, "spf.node", domain, make)
+
+
+async def _memo(ctx: AuditContext, kind: str, domain: str, make: Callable[[], Awaitable[NodeInfo]]) -> NodeInfo:
+    """The domain's own record: a fact of this audit only; any other (a provider's include): a
+    fact of the run, kept only when complete."""
+    if domain == ctx.domain:
+        return await ctx.fact((kind, domain), make)
+    return await ctx.shared((kind, domain), make, keep=_complete)
 
 
 def _complete(info: NodeInfo) -> bool:
